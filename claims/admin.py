@@ -1,0 +1,410 @@
+"""The editors' admin for speakers, claims, appearances and arguments.
+
+Statuses are never edited in a form: the publish, retract and merge actions call the services,
+which check each transition and record it.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from claims import services
+from claims.forms import MergeForm, RetractForm, TimestampField
+from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from notes.admin import HistoryAdmin
+
+TIME_FIELDS = {"start_seconds", "end_seconds"}
+
+
+def time_link(anchor: Appearance | Argument) -> str:
+    """`00:42:05–00:43:23` linking to the video at the start second, or a dash."""
+    if anchor.url is None:
+        return "—"
+    label = anchor.timestamp
+    if anchor.end_timestamp:
+        label = f"{label}–{anchor.end_timestamp}"
+    return format_html(
+        '<a class="timestamp" href="{}" target="_blank" rel="noopener">{}</a>', anchor.url, label
+    )
+
+
+class TimestampInputMixin:
+    """Lets editors type times as `00:42:05` while the database keeps seconds, and source
+    addresses without a scheme (taken as https, as Django 6 will)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in TIME_FIELDS:
+            return TimestampField(
+                required=not db_field.null, label=db_field.verbose_name.capitalize()
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(HistoryAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class AppearanceInline(TimestampInputMixin, admin.TabularInline):
+    model = Appearance
+    fields = ["video", "start_seconds", "end_seconds", "time", "speaker", "quote", "note"]
+    readonly_fields = ["time"]
+    autocomplete_fields = ["video", "speaker", "note"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("video", "speaker", "note")
+
+    @admin.display(description="watch")
+    def time(self, appearance: Appearance) -> str:
+        return time_link(appearance)
+
+
+class StanceArgumentInline(TimestampInputMixin, admin.StackedInline):
+    """The arguments of one stance; a new one gets that stance without asking."""
+
+    model = Argument
+    fk_name = "claim"
+    stance: Stance
+    fields = [
+        "text",
+        ("video", "start_seconds", "end_seconds", "time"),
+        "source_url",
+        ("speaker", "premise"),
+        ("status", "retraction_reason"),
+    ]
+    readonly_fields = ["time", "status", "retraction_reason"]
+    autocomplete_fields = ["video", "speaker", "premise"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(stance=self.stance)
+            .select_related("video", "speaker", "premise")
+        )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        stance = self.stance
+
+        class StanceForm(forms.ModelForm):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.instance.stance = stance
+
+        kwargs["form"] = StanceForm
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description="watch")
+    def time(self, argument: Argument) -> str:
+        return time_link(argument)
+
+
+class ArgumentForInline(StanceArgumentInline):
+    stance = Stance.FOR
+    verbose_name = "argument for"
+    verbose_name_plural = "arguments for"
+
+
+class ArgumentAgainstInline(StanceArgumentInline):
+    stance = Stance.AGAINST
+    verbose_name = "argument against"
+    verbose_name_plural = "arguments against"
+
+
+class HasArgumentsFilter(admin.SimpleListFilter):
+    title = "arguments"
+    parameter_name = "arguments"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("for", "with arguments for"),
+            ("against", "with arguments against"),
+            ("none", "without arguments"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "for" | "against" as stance:
+                return queryset.filter(arguments__stance=stance).distinct()
+            case "none":
+                return queryset.filter(arguments__isnull=True)
+        return queryset
+
+
+def _run_transition(modeladmin, request, items, action, verb: str) -> None:
+    done, refused = 0, []
+    for item in items:
+        try:
+            action(item)
+            done += 1
+        except services.TransitionError as error:
+            refused.append(str(error))
+    if done:
+        modeladmin.message_user(request, f"{verb} {done} item(s).", messages.SUCCESS)
+    for message in refused:
+        modeladmin.message_user(request, message, messages.WARNING)
+
+
+def _retract_action(modeladmin, request, queryset, retract):
+    """Ask for a reason on an intermediate page, then retract each selected item."""
+    form = RetractForm(request.POST if "confirm" in request.POST else None)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        _run_transition(
+            modeladmin,
+            request,
+            queryset,
+            lambda item: retract(item, actor=request.user, reason=reason),
+            "Retracted",
+        )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/claims/retract.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Retract: give a reason",
+            "opts": modeladmin.model._meta,
+            "items": queryset,
+            "form": form,
+            "action": request.POST["action"],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+@admin.register(Claim)
+class ClaimAdmin(HistoryAdmin):
+    list_display = [
+        "id",
+        "short_text",
+        "status",
+        "appearance_count",
+        "for_count",
+        "against_count",
+        "first_seen",
+        "created_at",
+    ]
+    list_display_links = ["id", "short_text"]
+    list_filter = ["status", HasArgumentsFilter, "topics", "appearances__video__channel"]
+    search_fields = ["text", "appearances__quote", "=id"]
+    autocomplete_fields = ["topics"]
+    readonly_fields = [
+        "status",
+        "retraction_reason",
+        "merged_into",
+        "published_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["text", "topics"]}),
+        (
+            "Status (change it with the actions of the claim list)",
+            {"fields": ["status", "retraction_reason", "merged_into", "published_at"]},
+        ),
+        ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [AppearanceInline, ArgumentForInline, ArgumentAgainstInline]
+    actions = ["publish", "retract", "merge"]
+    history_list_display = ["status"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                appearance_count=Count("appearances", distinct=True),
+                for_count=Count("arguments", filter=Q(arguments__stance=Stance.FOR), distinct=True),
+                against_count=Count(
+                    "arguments", filter=Q(arguments__stance=Stance.AGAINST), distinct=True
+                ),
+            )
+        )
+
+    @admin.display(description="claim", ordering="text")
+    def short_text(self, claim: Claim) -> str:
+        return str(claim)
+
+    @admin.display(description="made", ordering="appearance_count")
+    def appearance_count(self, claim: Claim) -> int:
+        return claim.appearance_count
+
+    @admin.display(description="for", ordering="for_count")
+    def for_count(self, claim: Claim) -> int:
+        return claim.for_count
+
+    @admin.display(description="against", ordering="against_count")
+    def against_count(self, claim: Claim) -> int:
+        return claim.against_count
+
+    @admin.display(description="first made at")
+    def first_seen(self, claim: Claim) -> str:
+        appearances = claim.first_appearances
+        return time_link(appearances[0]) if appearances else "—"
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One query for the first appearance of every claim on the page.
+        page = list(changelist.result_list)
+        first: dict[int, Appearance] = {}
+        for appearance in (
+            Appearance.objects.filter(claim__in=page)
+            .select_related("video")
+            .order_by("claim_id", "start_seconds", "id")
+        ):
+            first.setdefault(appearance.claim_id, appearance)
+        for claim in page:
+            claim.first_appearances = [first[claim.pk]] if claim.pk in first else []
+        changelist.result_list = page
+        return changelist
+
+    @admin.action(description="Publish selected claims")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Claim]):
+        _run_transition(
+            self,
+            request,
+            queryset,
+            lambda claim: services.claim_publish(claim=claim, actor=request.user),
+            "Published",
+        )
+
+    @admin.action(description="Retract selected claims…")
+    def retract(self, request: HttpRequest, queryset: QuerySet[Claim]):
+        return _retract_action(
+            self, request, queryset, lambda claim, **kw: services.claim_retract(claim=claim, **kw)
+        )
+
+    @admin.action(description="Merge selected duplicate claims…")
+    def merge(self, request: HttpRequest, queryset: QuerySet[Claim]):
+        claims = queryset.order_by("id")
+        if claims.count() < 2:
+            self.message_user(request, "Select two or more claims to merge.", messages.WARNING)
+            return None
+        form = MergeForm(
+            request.POST if "confirm" in request.POST else None,
+            claims=claims,
+            initial={"keep": _default_keeper(claims)},
+        )
+        if form.is_valid():
+            keep = form.cleaned_data["keep"]
+            try:
+                services.claim_merge(keep=keep, duplicates=list(claims), actor=request.user)
+            except services.TransitionError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return None
+            url = reverse("admin:claims_claim_change", args=[keep.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Merged {} claims into <a href="{}">claim #{}</a>.',
+                    len(claims) - 1,
+                    url,
+                    keep.pk,
+                ),
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/claims/claim/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Merge duplicate claims",
+                "opts": self.model._meta,
+                "items": claims,
+                "form": form,
+                "action": "merge",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+def _default_keeper(claims: QuerySet[Claim]) -> Claim:
+    """Suggest keeping the oldest published claim, else the oldest one."""
+    return claims.filter(status=Status.PUBLISHED).first() or claims.first()
+
+
+@admin.register(Appearance)
+class AppearanceAdmin(TimestampInputMixin, HistoryAdmin):
+    list_display = ["claim", "video", "time", "speaker", "note"]
+    list_select_related = ["claim", "video", "speaker", "note"]
+    list_filter = ["video__channel", "claim__status"]
+    search_fields = ["quote", "claim__text", "video__title", "video__youtube_id"]
+    autocomplete_fields = ["claim", "video", "speaker", "note"]
+    readonly_fields = ["time"]
+
+    @admin.display(description="at", ordering="start_seconds")
+    def time(self, appearance: Appearance) -> str:
+        return time_link(appearance)
+
+
+@admin.register(Argument)
+class ArgumentAdmin(TimestampInputMixin, HistoryAdmin):
+    list_display = ["short_text", "stance", "status", "claim", "time", "source"]
+    list_select_related = ["claim", "video"]
+    list_filter = ["status", "stance"]
+    search_fields = ["text", "claim__text", "source_url"]
+    autocomplete_fields = ["claim", "video", "speaker", "premise"]
+    readonly_fields = ["time", "status", "retraction_reason"]
+    fields = [
+        "claim",
+        "stance",
+        "text",
+        ("video", "start_seconds", "end_seconds", "time"),
+        "source_url",
+        ("speaker", "premise"),
+        ("status", "retraction_reason"),
+    ]
+    actions = ["publish", "retract"]
+    history_list_display = ["status"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # A claim's page links here filtered by claim.
+        return lookup == "claim__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="argument", ordering="text")
+    def short_text(self, argument: Argument) -> str:
+        return argument.text if len(argument.text) <= 80 else f"{argument.text[:79]}…"
+
+    @admin.display(description="at", ordering="start_seconds")
+    def time(self, argument: Argument) -> str:
+        return time_link(argument)
+
+    @admin.display(description="source")
+    def source(self, argument: Argument) -> str:
+        if not argument.source_url:
+            return "—"
+        return format_html('<a href="{}" rel="noopener">source ↗</a>', argument.source_url)
+
+    @admin.action(description="Publish selected arguments")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Argument]):
+        _run_transition(
+            self,
+            request,
+            queryset,
+            lambda argument: services.argument_publish(argument=argument, actor=request.user),
+            "Published",
+        )
+
+    @admin.action(description="Retract selected arguments…")
+    def retract(self, request: HttpRequest, queryset: QuerySet[Argument]):
+        return _retract_action(
+            self,
+            request,
+            queryset,
+            lambda item, **kw: services.argument_retract(argument=item, **kw),
+        )

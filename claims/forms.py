@@ -1,0 +1,52 @@
+"""Form pieces the editors' admin uses."""
+
+from django import forms
+
+from notes.parsing import format_timestamp, parse_timestamp
+
+
+class TimestampField(forms.IntegerField):
+    """Seconds into a video, typed as `00:42:05`, `42:05` or plain seconds (`2525`)."""
+
+    widget = forms.TextInput(attrs={"placeholder": "00:42:05", "size": 10})
+    default_error_messages = {
+        "invalid": "Enter a time as HH:MM:SS, MM:SS or a number of seconds.",
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and ":" in value:
+            try:
+                return parse_timestamp(value.strip())
+            except ValueError as error:
+                raise forms.ValidationError(str(error), code="invalid") from None
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and value >= 0:
+            return format_timestamp(value)
+        return value
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Shown to readers who follow an old link to what you retract.",
+    )
+
+
+class ClaimChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, claim) -> str:
+        return f"#{claim.pk} ({claim.get_status_display()}): {claim}"
+
+
+class MergeForm(forms.Form):
+    keep = ClaimChoiceField(
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        help_text="The others are retracted as duplicates pointing at this one.",
+    )
+
+    def __init__(self, *args, claims, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = claims

@@ -1,0 +1,251 @@
+"""Speakers, canonical claims, where each claim was made, and the arguments for and against it."""
+
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from notes.models import Note, Topic, Video
+from notes.parsing import format_timestamp
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class Stance(models.TextChoices):
+    FOR = "for", "For"
+    AGAINST = "against", "Against"
+
+
+def _status_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """The status invariants claims and arguments share."""
+    return [
+        models.CheckConstraint(
+            condition=Q(status__in=Status.values), name=f"{prefix}_status_valid"
+        ),
+        models.CheckConstraint(
+            condition=~Q(status=Status.RETRACTED) | ~Q(retraction_reason=""),
+            name=f"{prefix}_retraction_has_reason",
+            violation_error_message="A retracted item needs a retraction reason.",
+        ),
+    ]
+
+
+def _time_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """Seconds are never negative and a span never ends before it starts."""
+    return [
+        models.CheckConstraint(
+            condition=Q(start_seconds__isnull=True) | Q(start_seconds__gte=0),
+            name=f"{prefix}_start_not_negative",
+            violation_error_message="The start second cannot be negative.",
+        ),
+        models.CheckConstraint(
+            condition=Q(end_seconds__isnull=True)
+            | (Q(start_seconds__isnull=False) & Q(end_seconds__gte=F("start_seconds"))),
+            name=f"{prefix}_end_after_start",
+            violation_error_message="The end second must be at or after the start second.",
+        ),
+    ]
+
+
+class TimeAnchored(models.Model):
+    """A span of a video: `video`, `start_seconds` and optional `end_seconds`, with labels."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def timestamp(self) -> str | None:
+        return None if self.start_seconds is None else format_timestamp(self.start_seconds)
+
+    @property
+    def end_timestamp(self) -> str | None:
+        return None if self.end_seconds is None else format_timestamp(self.end_seconds)
+
+    @property
+    def url(self) -> str | None:
+        """The video opened at the start second, or None when there is no time evidence."""
+        if self.video_id is None or self.start_seconds is None:
+            return None
+        return self.video.url_at(self.start_seconds)
+
+
+class Speaker(models.Model):
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="speaker_slug_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self) -> "ClaimQuerySet":
+        """Claims the public may read."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def drafts(self) -> "ClaimQuerySet":
+        """Candidates waiting for an editor."""
+        return self.filter(status=Status.DRAFT)
+
+    def for_video(self, video: Video) -> "ClaimQuerySet":
+        """Claims made at least once in `video`."""
+        return self.filter(appearances__video=video).distinct()
+
+
+class Claim(models.Model):
+    """One canonical statement, however many times and by whomever it was made."""
+
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    retraction_reason = models.TextField(blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_claims",
+        help_text="Set when this claim was retracted as a duplicate of another.",
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"], m2m_fields=[topics])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *_status_constraints("claim"),
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(status=Status.RETRACTED),
+                name="claim_merged_only_when_retracted",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("id")), name="claim_not_merged_into_itself"
+            ),
+        ]
+        indexes = [
+            # Public lists: the published claims, newest first.
+            models.Index(fields=["status", "-created_at"], name="claim_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else f"{self.text[:79]}…"
+
+
+class Appearance(TimeAnchored):
+    """A claim being made in a video, at a second, perhaps by a known speaker."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="appearances")
+    start_seconds = models.IntegerField()
+    end_seconds = models.IntegerField(null=True, blank=True)
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.SET_NULL, null=True, blank=True, related_name="appearances"
+    )
+    quote = models.TextField(blank=True, help_text="The words as said, if known.")
+    note = models.ForeignKey(
+        Note,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appearances",
+        help_text="The vault note this appearance was drawn from.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        ordering = ["video", "start_seconds", "id"]
+        constraints = _time_constraints("appearance")
+        indexes = [
+            # A video's page and API detail: its appearances in time order.
+            models.Index(fields=["video", "start_seconds"], name="appearance_video_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video.youtube_id} at {self.timestamp}"
+
+
+class ArgumentQuerySet(models.QuerySet):
+    def published(self) -> "ArgumentQuerySet":
+        """Arguments the public may read."""
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Argument(TimeAnchored):
+    """A reason for or against a claim, with its evidence: a moment of a video and/or a source."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="arguments")
+    stance = models.CharField(max_length=7, choices=Stance.choices)
+    text = models.TextField()
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.SET_NULL, null=True, blank=True, related_name="arguments"
+    )
+    video = models.ForeignKey(
+        Video, on_delete=models.PROTECT, null=True, blank=True, related_name="arguments"
+    )
+    start_seconds = models.IntegerField(null=True, blank=True)
+    end_seconds = models.IntegerField(null=True, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    premise = models.ForeignKey(
+        Claim,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="premise_of",
+        help_text="A claim this argument rests on, so that it can be argued in turn.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    retraction_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArgumentQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        ordering = ["claim", "stance", "start_seconds", "id"]
+        constraints = [
+            *_status_constraints("argument"),
+            *_time_constraints("argument"),
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values), name="argument_stance_valid"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="argument_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(video__isnull=True, start_seconds__isnull=True)
+                | Q(video__isnull=False, start_seconds__isnull=False),
+                name="argument_video_and_start_together",
+                violation_error_message="Video evidence needs both a video and a start second.",
+            ),
+            models.CheckConstraint(
+                condition=Q(video__isnull=False) | ~Q(source_url=""),
+                name="argument_has_evidence",
+                violation_error_message="Give the evidence: a video moment, a source URL or both.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(premise=F("claim")), name="argument_premise_not_its_claim"
+            ),
+        ]
+        indexes = [
+            # A claim's detail: its arguments for and against, by stance.
+            models.Index(fields=["claim", "stance", "status"], name="argument_claim_stance_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: {self.text[:70]}"

@@ -1,0 +1,141 @@
+"""Channels, videos and the vault notes written about them, with the wikilinks between notes."""
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from notes.parsing import youtube_url
+
+YOUTUBE_ID_PATTERN = r"^[A-Za-z0-9_-]{11}$"
+
+
+class Channel(models.Model):
+    """A YouTube channel, named by a vault's `From: [[channel]]` line."""
+
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="channel_slug_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Video(models.Model):
+    youtube_id = models.CharField(
+        "YouTube id",
+        max_length=11,
+        unique=True,
+        help_text="The 11 characters after watch?v= in the video's address.",
+    )
+    title = models.CharField(max_length=300)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="videos"
+    )
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(youtube_id__regex=YOUTUBE_ID_PATTERN), name="video_youtube_id_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gte=0),
+                name="video_duration_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.youtube_id})"
+
+    @property
+    def url(self) -> str:
+        return youtube_url(self.youtube_id)
+
+    def url_at(self, seconds: int) -> str:
+        """The address that opens this video at `seconds`."""
+        return youtube_url(self.youtube_id, seconds)
+
+
+class Topic(models.Model):
+    """A subject that claims are filed under; its slug is a wikilink target's slug."""
+
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="topic_slug_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NoteQuerySet(models.QuerySet):
+    def linking_to(self, slug: str) -> "NoteQuerySet":
+        """Notes with a wikilink to `slug`: the backlinks of a note, channel or topic page."""
+        return self.filter(links__target_slug=slug).distinct()
+
+
+class Note(models.Model):
+    """One markdown file of the vault: identity is its slug, derived from its title."""
+
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    title = models.CharField(max_length=300)
+    video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="notes")
+    body_markdown = models.TextField(blank=True)
+    front_matter = models.JSONField(
+        default=dict, blank=True, help_text="The file's YAML front matter, kept as written."
+    )
+    source_path = models.CharField(max_length=500, blank=True)
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the imported file; unchanged files skip."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = NoteQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="note_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(content_hash="") | Q(content_hash__regex=r"^[0-9a-f]{64}$"),
+                name="note_content_hash_is_sha256",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WikiLink(models.Model):
+    """A `[[target]]` in a note. The target is only a slug: it may name no page yet."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="links")
+    target_slug = models.CharField(max_length=200, db_index=True)
+    label = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["note", "target_slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "target_slug"], name="wikilink_once_per_note"),
+            models.CheckConstraint(condition=~Q(target_slug=""), name="wikilink_target_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.note.slug} → {self.target_slug}"
