@@ -18,7 +18,7 @@ from claims.forms import MergeForm, RetractForm, TimestampField
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from notes.admin import HistoryAdmin
 
-TIME_FIELDS = {"start_seconds", "end_seconds"}
+TIME_LABELS = {"start_seconds": "Start", "end_seconds": "End"}
 
 
 def time_link(anchor: Appearance | Argument) -> str:
@@ -40,10 +40,8 @@ class TimestampInputMixin:
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in TIME_FIELDS:
-            return TimestampField(
-                required=not db_field.null, label=db_field.verbose_name.capitalize()
-            )
+        if db_field.name in TIME_LABELS:
+            return TimestampField(required=not db_field.null, label=TIME_LABELS[db_field.name])
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
@@ -61,6 +59,11 @@ class AppearanceInline(TimestampInputMixin, admin.TabularInline):
     autocomplete_fields = ["video", "speaker", "note"]
     extra = 0
     can_delete = False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "quote":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("video", "speaker", "note")

@@ -1,5 +1,6 @@
 """Speakers, canonical claims, where each claim was made, and the arguments for and against it."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -120,9 +121,15 @@ class Claim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Text, quotes and published arguments for full-text search on PostgreSQL, kept by
+    # `claims.search` and NULL on SQLite. Derived data: neither serialized into dumps nor
+    # recorded in history.
+    search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
     objects = ClaimQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"], m2m_fields=[topics])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at", "search_vector"], m2m_fields=[topics]
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -138,9 +145,13 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
-            # Public lists: the published claims, newest first.
-            models.Index(fields=["status", "-created_at"], name="claim_status_created_idx"),
+            # The public claim list's cursor pages: published claims, newest published first.
+            models.Index(
+                fields=["status", "-published_at", "-id"], name="claim_status_published_idx"
+            ),
         ]
+        # `claim_search_vector_gin` (GIN on search_vector), serving `claims.search.search_claims`,
+        # is made by migration 0003 on PostgreSQL only; see there why it is not declared here.
 
     def __str__(self) -> str:
         return self.text if len(self.text) <= 80 else f"{self.text[:79]}…"

@@ -14,6 +14,8 @@ from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_create_with_history
 
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.search import search_index_refresh_on_commit
+from notes import revisions
 from notes.models import Note, Video
 from notes.parsing import ParsedNote, slugify_title
 from notes.services import topic_get_or_create
@@ -280,4 +282,7 @@ def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = N
         for claim, sentence in zip(claims, fresh, strict=True)
         for slug in dict.fromkeys(sentence.link_slugs)
     )
+    # Bulk creation sends no post_save: the search index and the revision hear of it here.
+    search_index_refresh_on_commit(claim_ids=[claim.pk for claim in claims])
+    revisions.bump()
     return len(claims)

@@ -1,5 +1,6 @@
 """Channels, videos and the vault notes written about them, with the wikilinks between notes."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -105,9 +106,12 @@ class Note(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Title and body for full-text search on PostgreSQL, kept by `claims.search` and NULL on
+    # SQLite. Derived data: neither serialized into dumps nor recorded in history.
+    search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
     objects = NoteQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "search_vector"])
 
     class Meta:
         ordering = ["title"]
@@ -118,6 +122,8 @@ class Note(models.Model):
                 name="note_content_hash_is_sha256",
             ),
         ]
+        # `note_search_vector_gin` (GIN on search_vector), serving `claims.search.search_notes`,
+        # is made by migration 0002 on PostgreSQL only; see there why it is not declared here.
 
     def __str__(self) -> str:
         return self.title
@@ -139,3 +145,19 @@ class WikiLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.note.slug} → {self.target_slug}"
+
+
+class ContentRevision(models.Model):
+    """One row counting committed changes to public content; see `notes.revisions`."""
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # A single row, always pk 1: the revision of the whole site.
+            models.CheckConstraint(condition=Q(id=1), name="content_revision_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision {self.number} at {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,125 @@
+"""Filters of the public list endpoints. A value that names nothing is a 400, not an empty list.
+
+Filters across to-many relations use EXISTS subqueries, so a claim made twice in one video is
+listed once and no JOIN multiplies the rows a page is cut from.
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef, QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+
+from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.search import search_claims
+from notes.models import Channel, Topic, Video
+
+
+class KeyChoiceFilter(django_filters.ModelChoiceFilter):
+    """A row chosen by its public key (a YouTube id or a slug), which the schema shows as text."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Per filter rather than on the class: a schema given for the class would replace
+        # each filter's help text, and the parameter would go undescribed.
+        schema = {"type": "string", "description": self.extra.get("help_text", "")}
+        extend_schema_field(schema)(self)
+
+
+class ClaimFilter(django_filters.FilterSet):
+    video = KeyChoiceFilter(
+        queryset=Video.objects.all(),
+        to_field_name="youtube_id",
+        method="filter_video",
+        error_messages={"invalid_choice": "No video has this YouTube id."},
+        help_text="Claims made in this video (its YouTube id).",
+    )
+    speaker = KeyChoiceFilter(
+        queryset=Speaker.objects.all(),
+        to_field_name="slug",
+        method="filter_speaker",
+        error_messages={"invalid_choice": "No speaker has this slug."},
+        help_text="Claims this speaker made (the speaker's slug).",
+    )
+    topic = KeyChoiceFilter(
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        method="filter_topic",
+        error_messages={"invalid_choice": "No topic has this slug."},
+        help_text="Claims filed under this topic (its slug).",
+    )
+    stance = django_filters.ChoiceFilter(
+        choices=Stance.choices,
+        method="filter_stance",
+        help_text="Claims with at least one published argument of this stance.",
+    )
+    q = django_filters.CharFilter(
+        method="filter_q", help_text="Words to find in claims, their quotes and arguments."
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["video", "speaker", "topic", "stance", "q"]
+
+    def filter_video(self, queryset: QuerySet, name: str, video: Video) -> QuerySet:
+        made_in = Appearance.objects.filter(claim=OuterRef("pk"), video=video)
+        return queryset.filter(Exists(made_in))
+
+    def filter_speaker(self, queryset: QuerySet, name: str, speaker: Speaker) -> QuerySet:
+        made_by = Appearance.objects.filter(claim=OuterRef("pk"), speaker=speaker)
+        return queryset.filter(Exists(made_by))
+
+    def filter_topic(self, queryset: QuerySet, name: str, topic: Topic) -> QuerySet:
+        filed_under = Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic=topic)
+        return queryset.filter(Exists(filed_under))
+
+    def filter_stance(self, queryset: QuerySet, name: str, stance: str) -> QuerySet:
+        argued = Argument.objects.filter(
+            claim=OuterRef("pk"), stance=stance, status=Status.PUBLISHED
+        )
+        return queryset.filter(Exists(argued))
+
+    def filter_q(self, queryset: QuerySet, name: str, q: str) -> QuerySet:
+        q = q.strip()
+        if not q:
+            raise ValidationError({"q": ["Give at least one word to search for."]})
+        return search_claims(queryset, q)
+
+
+class ArgumentFilter(django_filters.FilterSet):
+    claim = django_filters.ModelChoiceFilter(
+        queryset=Claim.objects.published(),
+        help_text="Arguments about this published claim (its id).",
+        error_messages={"invalid_choice": "No published claim has this id."},
+    )
+    stance = django_filters.ChoiceFilter(
+        choices=Stance.choices, help_text="Only arguments for, or only against, their claim."
+    )
+    speaker = KeyChoiceFilter(
+        queryset=Speaker.objects.all(),
+        to_field_name="slug",
+        help_text="Arguments this speaker made (the speaker's slug).",
+        error_messages={"invalid_choice": "No speaker has this slug."},
+    )
+    video = KeyChoiceFilter(
+        queryset=Video.objects.all(),
+        to_field_name="youtube_id",
+        help_text="Arguments whose evidence is in this video.",
+        error_messages={"invalid_choice": "No video has this YouTube id."},
+    )
+
+    class Meta:
+        model = Argument
+        fields = ["claim", "stance", "speaker", "video"]
+
+
+class VideoFilter(django_filters.FilterSet):
+    channel = KeyChoiceFilter(
+        queryset=Channel.objects.all(),
+        to_field_name="slug",
+        error_messages={"invalid_choice": "No channel has this slug."},
+        help_text="Videos of this channel (its slug).",
+    )
+
+    class Meta:
+        model = Video
+        fields = ["channel"]

@@ -1,0 +1,283 @@
+"""Output shapes of the public API. Reads only: no serializer here writes anything.
+
+Every time anchor carries `start_seconds`, `end_seconds`, a `timestamp` label (`00:42:05`)
+and a `url` that opens the video at that second.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from notes.models import Channel, Note, Topic, Video
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Channel
+        fields = ["slug", "name"]
+
+
+class SpeakerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Speaker
+        fields = ["slug", "name"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:topic-detail", lookup_field="slug"
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "api_url"]
+
+
+class TimeAnchorSerializer(serializers.Serializer):
+    """A moment of a video: fields shared by appearances and argument evidence."""
+
+    video = serializers.CharField(source="video.youtube_id", allow_null=True)
+    start_seconds = serializers.IntegerField(allow_null=True)
+    end_seconds = serializers.IntegerField(allow_null=True)
+    timestamp = serializers.CharField(allow_null=True, help_text="`start_seconds` as HH:MM:SS.")
+    end_timestamp = serializers.CharField(allow_null=True, help_text="`end_seconds` as HH:MM:SS.")
+    url = serializers.URLField(allow_null=True, help_text="The video, opened at `start_seconds`.")
+
+
+class ClaimRefSerializer(serializers.ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
+
+    class Meta:
+        model = Claim
+        fields = ["id", "text", "api_url"]
+
+
+class AppearanceSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
+    speaker = SpeakerSerializer(allow_null=True)
+    annotation_url = serializers.HyperlinkedIdentityField(view_name="api:annotation-detail")
+
+    class Meta:
+        model = Appearance
+        fields = [
+            "id",
+            "video",
+            "start_seconds",
+            "end_seconds",
+            "timestamp",
+            "end_timestamp",
+            "url",
+            "speaker",
+            "quote",
+            "annotation_url",
+        ]
+
+
+class VideoAppearanceSerializer(AppearanceSerializer):
+    """An appearance seen from its video: which claim was made."""
+
+    claim = ClaimRefSerializer()
+
+    class Meta(AppearanceSerializer.Meta):
+        fields = ["claim", *AppearanceSerializer.Meta.fields]
+
+
+class ArgumentSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
+    speaker = SpeakerSerializer(allow_null=True)
+    premise = ClaimRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Argument
+        fields = [
+            "id",
+            "stance",
+            "text",
+            "speaker",
+            "video",
+            "start_seconds",
+            "end_seconds",
+            "timestamp",
+            "end_timestamp",
+            "url",
+            "source_url",
+            "premise",
+        ]
+
+
+class ArgumentListSerializer(ArgumentSerializer):
+    claim = ClaimRefSerializer()
+
+    class Meta(ArgumentSerializer.Meta):
+        fields = ["claim", *ArgumentSerializer.Meta.fields]
+
+
+class ClaimListSerializer(serializers.ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
+    topics = TopicSerializer(many=True)
+    appearances = AppearanceSerializer(many=True)
+    arguments_for_count = serializers.IntegerField()
+    arguments_against_count = serializers.IntegerField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "api_url",
+            "text",
+            "status",
+            "published_at",
+            "topics",
+            "appearances",
+            "arguments_for_count",
+            "arguments_against_count",
+        ]
+
+
+class ClaimDetailSerializer(serializers.ModelSerializer):
+    """A published claim in full; a retracted one says so and why, and nothing more."""
+
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
+    topics = TopicSerializer(many=True)
+    appearances = AppearanceSerializer(many=True)
+    arguments_for = serializers.SerializerMethodField()
+    arguments_against = serializers.SerializerMethodField()
+    merged_into = ClaimRefSerializer(allow_null=True)
+    jsonld_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "api_url",
+            "jsonld_url",
+            "text",
+            "status",
+            "retraction_reason",
+            "merged_into",
+            "published_at",
+            "topics",
+            "appearances",
+            "arguments_for",
+            "arguments_against",
+        ]
+
+    @extend_schema_field(ArgumentSerializer(many=True))
+    def get_arguments_for(self, claim: Claim):
+        return self._arguments(claim, Stance.FOR)
+
+    @extend_schema_field(ArgumentSerializer(many=True))
+    def get_arguments_against(self, claim: Claim):
+        return self._arguments(claim, Stance.AGAINST)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_jsonld_url(self, claim: Claim) -> str:
+        url = reverse("api:claim-detail", args=[claim.pk], request=self.context.get("request"))
+        return f"{url}?format=jsonld"
+
+    def to_representation(self, claim: Claim) -> dict:
+        data = super().to_representation(claim)
+        if claim.status == Status.RETRACTED:
+            # An old link explains itself, but retracted evidence is no longer offered.
+            data.update(appearances=[], arguments_for=[], arguments_against=[])
+        return data
+
+    def _arguments(self, claim: Claim, stance: Stance):
+        arguments = [a for a in claim.public_arguments if a.stance == stance]
+        return ArgumentSerializer(arguments, many=True, context=self.context).data
+
+
+class VideoListSerializer(serializers.ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:video-detail", lookup_field="youtube_id"
+    )
+    channel = ChannelSerializer(allow_null=True)
+    url = serializers.URLField(help_text="The video on YouTube.")
+
+    class Meta:
+        model = Video
+        fields = [
+            "youtube_id",
+            "api_url",
+            "title",
+            "channel",
+            "duration_seconds",
+            "published_on",
+            "url",
+        ]
+
+
+class VideoDetailSerializer(VideoListSerializer):
+    appearances = VideoAppearanceSerializer(
+        many=True, source="public_appearances", help_text="Published claims made, in time order."
+    )
+    annotations_url = serializers.HyperlinkedIdentityField(
+        view_name="api:video-annotations", lookup_field="youtube_id"
+    )
+
+    class Meta(VideoListSerializer.Meta):
+        fields = [*VideoListSerializer.Meta.fields, "annotations_url", "appearances"]
+
+
+class VideoRefSerializer(serializers.ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:video-detail", lookup_field="youtube_id"
+    )
+
+    class Meta:
+        model = Video
+        fields = ["youtube_id", "title", "api_url"]
+
+
+class NoteListSerializer(serializers.ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:note-detail", lookup_field="slug")
+    video = VideoRefSerializer()
+
+    class Meta:
+        model = Note
+        fields = ["slug", "api_url", "title", "video", "created_at", "updated_at"]
+
+
+class LinkSerializer(serializers.Serializer):
+    target_slug = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["note", "channel", "topic"])
+    api_url = serializers.URLField()
+
+
+class NoteDetailSerializer(NoteListSerializer):
+    body_markdown = serializers.CharField()
+    html = serializers.CharField(
+        help_text="Sanitized HTML: timestamps open the video at their second, wikilinks resolve."
+    )
+    links = LinkSerializer(many=True, source="links_resolved")
+    backlinks = NoteListSerializer(many=True, help_text="Notes that link to this one.")
+
+    class Meta(NoteListSerializer.Meta):
+        fields = [*NoteListSerializer.Meta.fields, "body_markdown", "html", "links", "backlinks"]
+
+
+class TopicPageSerializer(serializers.Serializer):
+    """What a slug names, and what links to it."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=["note", "channel", "topic"],
+        help_text="A note with this slug, else a channel, else a topic of its own.",
+    )
+    target_url = serializers.URLField(
+        allow_null=True, help_text="The note or the channel's videos, when the slug names one."
+    )
+    backlinks = NoteListSerializer(many=True, help_text="Notes that link to this slug.")
+    claim_count = serializers.IntegerField(help_text="Published claims filed under this topic.")
+    claims_url = serializers.URLField(help_text="Those claims: the claim list filtered by topic.")
+
+
+class SearchResultSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["claim", "note"])
+    id = serializers.CharField(help_text="The claim's id or the note's slug.")
+    title = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML: the matching words wrapped in <mark>.")
+    rank = serializers.FloatField()
+    api_url = serializers.URLField()

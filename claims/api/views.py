@@ -1,0 +1,412 @@
+"""The public read API: published claims, arguments, videos, notes and topics.
+
+Each view takes its queryset from `claims.selectors`, which start from what the public may
+see, so nothing unpublished can leak through a view that forgets to filter.
+"""
+
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from claims import linked_data, selectors
+from claims.api import serializers
+from claims.api.filters import ArgumentFilter, ClaimFilter, VideoFilter
+from claims.models import Appearance, Claim, Status
+from claims.search import search_claims, search_notes, snippet_html
+from config.api import (
+    CursorPagePagination,
+    PublicReadMixin,
+    PublicReadViewSet,
+    StrictOrderingFilter,
+)
+from notes.models import YOUTUBE_ID_PATTERN, Channel, Note, Topic
+from notes.rendering import render_note_html
+from notes.selectors import resolve_link_targets
+from notes.services import topic_name_from_slug
+
+#: Any one path segment reaches its view, which answers a key that names nothing with a 404 in
+#: the API's JSON error shape; a narrower URL pattern would leave it to Django's HTML 404 page.
+KEY_PATTERN = r"[^/]+"
+#: Search answers with the best matches of each kind, not an unbounded scan of everything.
+SEARCH_LIMIT = 200
+
+
+class JSONLDRenderer(JSONRenderer):
+    """JSON-LD, chosen with `?format=jsonld` or `Accept: application/ld+json`.
+
+    Web Annotations add their profile to the Content-Type of the response itself: a renderer
+    whose media type carried the profile would not match a client's plain `*/*`.
+    """
+
+    media_type = linked_data.JSONLD_MEDIA_TYPE
+    format = "jsonld"
+
+
+def _api_url(request, name: str, *args) -> str:
+    """An absolute API address, without the request's `?format=` (an id, not a rendering)."""
+    return request.build_absolute_uri(reverse(f"api:{name}", args=args))
+
+
+def _slug_parameter(description: str) -> OpenApiParameter:
+    return OpenApiParameter("slug", str, OpenApiParameter.PATH, description=description)
+
+
+ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Its numeric id.")
+YOUTUBE_ID_PARAMETER = OpenApiParameter(
+    "youtube_id",
+    {"type": "string", "pattern": YOUTUBE_ID_PATTERN},
+    OpenApiParameter.PATH,
+    description="The video's YouTube id: the 11 characters after `watch?v=`.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List videos"),
+    retrieve=extend_schema(
+        summary="A video, with the published claims made in it", parameters=[YOUTUBE_ID_PARAMETER]
+    ),
+)
+class VideoViewSet(PublicReadViewSet):
+    lookup_field = "youtube_id"
+    lookup_value_regex = KEY_PATTERN
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = VideoFilter
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.video_list()
+        return selectors.video_detail()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.VideoListSerializer
+        return serializers.VideoDetailSerializer
+
+    @extend_schema(
+        summary="The video's claims as a W3C Web Annotation collection",
+        parameters=[YOUTUBE_ID_PARAMETER],
+        responses={(200, linked_data.ANNOTATION_MEDIA_TYPE): OpenApiTypes.OBJECT},
+    )
+    @action(
+        detail=True,
+        url_path="annotations",
+        renderer_classes=[JSONLDRenderer, BrowsableAPIRenderer],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def annotations(self, request, youtube_id=None):
+        video = self.get_object()
+        collection = linked_data.annotation_collection(
+            video,
+            video.public_appearances,
+            collection_url=_api_url(request, "video-annotations", video.youtube_id),
+            annotation_url_for=lambda a: _api_url(request, "annotation-detail", a.pk),
+            claim_url_for=lambda c: _api_url(request, "claim-detail", c.pk),
+        )
+        return Response(collection, content_type=_annotation_content_type(request))
+
+
+def _annotation_content_type(request) -> str | None:
+    """The Web Annotation profile for JSON-LD; the browsable API keeps its own type."""
+    if request.accepted_renderer.format == JSONLDRenderer.format:
+        return linked_data.ANNOTATION_MEDIA_TYPE
+    return None
+
+
+CLAIM_ORDERING = ["published_at", "id"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List published claims",
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=[f"{sign}{field}" for field in CLAIM_ORDERING for sign in ("", "-")],
+                description="Sort order; newest published first by default.",
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="A claim with its appearances and arguments for and against",
+        description=(
+            "A retracted claim answers with its status, the reason and, when it was merged, "
+            "the claim it was merged into; its appearances and arguments are left out. "
+            "`?format=jsonld` gives a published claim as a schema.org ClaimReview."
+        ),
+        parameters=[
+            ID_PARAMETER,
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "jsonld"],
+                description="`jsonld` for the claim as a schema.org ClaimReview in JSON-LD.",
+            ),
+        ],
+        responses={
+            200: serializers.ClaimDetailSerializer,
+            (200, linked_data.JSONLD_MEDIA_TYPE): OpenApiTypes.OBJECT,
+        },
+    ),
+)
+class ClaimViewSet(PublicReadViewSet):
+    lookup_value_regex = KEY_PATTERN
+    pagination_class = CursorPagePagination
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = ClaimFilter
+    ordering_fields = CLAIM_ORDERING
+    ordering = ["-published_at"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.claim_list()
+        return selectors.claim_detail()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.ClaimListSerializer
+        return serializers.ClaimDetailSerializer
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action == "retrieve":
+            renderers.append(JSONLDRenderer())
+        return renderers
+
+    def retrieve(self, request, *args, **kwargs):
+        claim = self.get_object()
+        if request.accepted_renderer.format == "jsonld":
+            if claim.status != Status.PUBLISHED:
+                raise exceptions.NotFound("A retracted claim has no ClaimReview.")
+            return Response(self._claim_review(claim))
+        return Response(self.get_serializer(claim).data)
+
+    def _claim_review(self, claim: Claim) -> dict:
+        arguments = claim.public_arguments
+        return linked_data.claim_review(
+            claim,
+            claim_url=_api_url(self.request, "claim-detail", claim.pk),
+            appearances=list(claim.appearances.all()),
+            arguments_for=[a for a in arguments if a.stance == "for"],
+            arguments_against=[a for a in arguments if a.stance == "against"],
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List published arguments"),
+    retrieve=extend_schema(summary="A published argument", parameters=[ID_PARAMETER]),
+)
+class ArgumentViewSet(PublicReadViewSet):
+    lookup_value_regex = KEY_PATTERN
+    serializer_class = serializers.ArgumentListSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ArgumentFilter
+
+    def get_queryset(self):
+        return selectors.argument_list()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List speakers"),
+    retrieve=extend_schema(
+        summary="A speaker", parameters=[_slug_parameter("The speaker's slug.")]
+    ),
+)
+class SpeakerViewSet(PublicReadViewSet):
+    serializer_class = serializers.SpeakerSerializer
+    lookup_field = "slug"
+    lookup_value_regex = KEY_PATTERN
+
+    def get_queryset(self):
+        return selectors.speaker_list()
+
+
+def _link_target(request, slug: str, target: Note | Channel | None) -> tuple[str, str]:
+    """Where a wikilink leads in the API, and what it names: a note, a channel's videos, or
+    the topic page of a slug that names neither."""
+    match target:
+        case Note():
+            return "note", _api_url(request, "note-detail", slug)
+        case Channel():
+            return "channel", f"{_api_url(request, 'video-list')}?channel={slug}"
+        case _:
+            return "topic", _api_url(request, "topic-detail", slug)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List notes"),
+    retrieve=extend_schema(
+        summary="A note, as markdown and as safe HTML with resolved links",
+        parameters=[_slug_parameter("The note's slug, as its wikilinks write it.")],
+    ),
+)
+class NoteViewSet(PublicReadViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = KEY_PATTERN
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.note_list()
+        return selectors.note_detail()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.NoteListSerializer
+        return serializers.NoteDetailSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        note = self.get_object()
+        links = list(note.links.all())
+        targets = resolve_link_targets(link.target_slug for link in links)
+
+        def link_for(slug: str) -> tuple[str, str]:
+            kind, url = _link_target(request, slug, targets.get(slug))
+            return url, f"wikilink wikilink--{kind}"
+
+        note.html = render_note_html(
+            note.body_markdown, video_id=note.video.youtube_id, link_for=link_for
+        )
+        note.links_resolved = []
+        for link in links:
+            kind, url = _link_target(request, link.target_slug, targets.get(link.target_slug))
+            note.links_resolved.append(
+                {"target_slug": link.target_slug, "label": link.label, "kind": kind, "api_url": url}
+            )
+        note.backlinks = list(selectors.notes_linking_to(note.slug))
+        serializer = self.get_serializer(note)
+        return Response(serializer.data)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="What a slug names, and the notes and claims under it",
+        parameters=[_slug_parameter("A wikilink target: a topic's, note's or channel's slug.")],
+    )
+)
+class TopicViewSet(PublicReadMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.TopicPageSerializer
+    lookup_field = "slug"
+    lookup_value_regex = KEY_PATTERN
+    pagination_class = None
+    queryset = Topic.objects.none()
+
+    def retrieve(self, request, slug: str):
+        target = resolve_link_targets([slug]).get(slug)
+        topic = Topic.objects.filter(slug=slug).first()
+        backlinks = list(selectors.notes_linking_to(slug))
+        if target is None and topic is None and not backlinks:
+            raise exceptions.NotFound(f"Nothing is called {slug!r} and nothing links to it.")
+        kind, url = _link_target(request, slug, target)
+        name = (
+            topic.name
+            if topic
+            else getattr(target, "title", None)
+            or getattr(target, "name", None)
+            or topic_name_from_slug(slug)
+        )
+        page = {
+            "slug": slug,
+            "name": name,
+            "kind": kind,
+            "target_url": None if kind == "topic" else url,
+            "backlinks": backlinks,
+            "claim_count": selectors.claims_in_topic(slug).count() if topic else 0,
+            "claims_url": f"{_api_url(request, 'claim-list')}?topic={slug}",
+        }
+        return Response(self.get_serializer(page).data)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="An appearance as a W3C Web Annotation",
+        parameters=[ID_PARAMETER],
+        responses={(200, linked_data.ANNOTATION_MEDIA_TYPE): OpenApiTypes.OBJECT},
+    )
+)
+class AnnotationViewSet(PublicReadMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = KEY_PATTERN
+    renderer_classes = [JSONLDRenderer, BrowsableAPIRenderer]
+    pagination_class = None
+
+    def get_queryset(self):
+        return Appearance.objects.filter(claim__status=Status.PUBLISHED).select_related(
+            "video", "speaker", "claim"
+        )
+
+    def retrieve(self, request, pk=None):
+        appearance = self.get_object()
+        annotation = linked_data.web_annotation(
+            appearance,
+            annotation_url=_api_url(request, "annotation-detail", appearance.pk),
+            claim_url=_api_url(request, "claim-detail", appearance.claim_id),
+        )
+        return Response(annotation, content_type=_annotation_content_type(request))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search published claims and notes",
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="The words to look for."),
+            OpenApiParameter(
+                "type", str, enum=["claim", "note"], description="Only claims or only notes."
+            ),
+        ],
+    )
+)
+class SearchViewSet(PublicReadMixin, viewsets.GenericViewSet):
+    """Claims (by their text, quotes and published arguments) and notes, best match first."""
+
+    serializer_class = serializers.SearchResultSerializer
+    extra_query_params = frozenset({"q", "type"})
+    queryset = Claim.objects.none()
+
+    def list(self, request):
+        q = request.query_params.get("q", "").strip()
+        if not q:
+            raise exceptions.ValidationError({"q": ["Give at least one word to search for."]})
+        kind = request.query_params.get("type")
+        if kind not in (None, "claim", "note"):
+            raise exceptions.ValidationError({"type": ["Choose claim or note."]})
+        results = []
+        if kind in (None, "claim"):
+            results += self._claims(q)
+        if kind in (None, "note"):
+            results += self._notes(q)
+        results.sort(key=lambda result: -result["rank"])
+        page = self.paginate_queryset(results)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _claims(self, q: str) -> "list[dict]":
+        claims = search_claims(Claim.objects.published().order_by(), q)[:SEARCH_LIMIT]
+        return [
+            {
+                "type": "claim",
+                "id": str(claim.pk),
+                "title": claim.text,
+                "snippet": snippet_html(claim.snippet),
+                "rank": claim.rank,
+                "api_url": _api_url(self.request, "claim-detail", claim.pk),
+            }
+            for claim in claims.only("id", "text")
+        ]
+
+    def _notes(self, q: str) -> "list[dict]":
+        notes = search_notes(Note.objects.order_by(), q)[:SEARCH_LIMIT]
+        return [
+            {
+                "type": "note",
+                "id": note.slug,
+                "title": note.title,
+                "snippet": snippet_html(note.snippet),
+                "rank": note.rank,
+                "api_url": _api_url(self.request, "note-detail", note.slug),
+            }
+            for note in notes.only("slug", "title")
+        ]

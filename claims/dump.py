@@ -1,0 +1,377 @@
+"""The whole database as JSON Lines, and back: `manage.py export_data` and `import_data`.
+
+A dump is one JSON object per line. The first line is the header
+
+    {"format": "claimtrack-dump", "version": 1, "exported_at": "<ISO-8601>", "history": false}
+
+and every other line is one row, `{"model": "notes.video", "fields": {"id": 7, ...}}`. A row's
+fields are its model's columns under their column names (`channel_id`, not `channel`), primary
+key included so that references survive the trip; datetimes and dates are ISO-8601 strings and
+JSON fields stay JSON. Tables come in `CONTENT_MODELS` order, parents before children, each in
+primary-key order.
+
+What a dump holds, and why:
+- All content, drafts and retracted items included: this is an editor's backup and migration
+  tool, not a public feed.
+- No users, groups or sessions: accounts are not content, they carry password hashes and
+  personal data, and the target site has accounts of its own.
+- History only when asked for (`with_history`, `--with-history`): the audit trail is most of
+  the database's rows and names the editor behind every change, while moving or sharing the
+  content needs none of it. A history row's `history_user` is written as the username, because
+  a user id means nothing on another site, and loads as the target's user of that name, or null.
+- No derived data: fields declared `serialize=False` (the full-text `search_vector`),
+  generated columns, and the content revision (`notes.ContentRevision`), which only tells API
+  clients whether anything changed. The load recomputes the search index and bumps the
+  revision.
+
+A load goes into an empty database, in one transaction: a database that already holds rows, a
+bad header, or any line that cannot be loaded (bad JSON, unknown model or field, a value of the
+wrong type, a reference to a row the dump lacks, a violated constraint) raises `DumpError` as
+`PATH:LINE: message`, and nothing is written.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
+from django.db import DataError, IntegrityError, connection, models, transaction
+from django.utils import timezone
+from simple_history.exceptions import NotHistoricalModelError
+from simple_history.utils import get_history_model_for_model
+
+from claims.models import Appearance, Argument, Claim, Speaker
+from claims.search import search_index_rebuild
+from notes import revisions
+from notes.models import Channel, Note, Topic, Video, WikiLink
+
+FORMAT = "claimtrack-dump"
+VERSION = 1
+# Rows per INSERT when loading; rows per round trip when reading, so memory stays flat.
+BATCH_SIZE = 1000
+CHUNK_SIZE = 2000
+HISTORY_USER = "history_user"
+
+ModelClass = type[models.Model]
+RowCounts = dict[ModelClass, int]
+
+# Parents before children, so that a dump reads top to bottom as the database was built.
+CONTENT_MODELS: tuple[ModelClass, ...] = (
+    Channel,
+    Video,
+    Topic,
+    Note,
+    WikiLink,
+    Speaker,
+    Claim,
+    Claim.topics.through,
+    Appearance,
+    Argument,
+)
+
+
+def _history_models() -> tuple[ModelClass, ...]:
+    """The simple-history tables of the content models, in the content models' order."""
+    tables: list[ModelClass] = []
+    for model in CONTENT_MODELS:
+        try:
+            history = get_history_model_for_model(model)
+        except NotHistoricalModelError:
+            continue
+        tables.append(history)
+        # A tracked many-to-many field keeps its past in a table pointing at the history row.
+        tables.extend(relation.related_model for relation in history._meta.related_objects)
+    return tuple(tables)
+
+
+HISTORY_MODELS = _history_models()
+
+
+class DumpError(Exception):
+    """A dump that cannot be loaded, or a database that cannot take one; nothing was written."""
+
+
+def dump_export(write: Callable[[str], object], *, with_history: bool = False) -> RowCounts:
+    """Pass the whole database to `write`, one line at a time; return the rows per model."""
+    counts: RowCounts = {}
+    with _snapshot():
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "exported_at": timezone.now().isoformat(),
+            "history": with_history,
+        }
+        write(_json_line(header))
+        username = get_user_model().USERNAME_FIELD
+        for model in _dumped_models(with_history=with_history):
+            columns = _columns(model)
+            lookups = [
+                f"{HISTORY_USER}__{username}" if key == HISTORY_USER else field.attname
+                for key, field in columns.items()
+            ]
+            # The base manager: no default filtering may ever hide a row from a backup.
+            rows = model._base_manager.order_by("pk").values_list(*lookups)
+            counts[model] = 0
+            for values in rows.iterator(chunk_size=CHUNK_SIZE):
+                fields = dict(zip(columns, values, strict=True))
+                write(_json_line({"model": model._meta.label_lower, "fields": fields}))
+                counts[model] += 1
+    return counts
+
+
+def dump_import(lines: Iterable[bytes | str], *, source: str) -> RowCounts:
+    """Load the dump `lines`, read from `source`, into an empty database; return rows per model.
+
+    Rows go in with `bulk_create`, which sends no signals: the load writes no history rows of
+    its own, and whatever keeps derived data current on save is run afterwards instead.
+    """
+    numbered = enumerate(lines, start=1)
+    header = _read_header(next(numbered, None), source=source)
+    with transaction.atomic():
+        _refuse_unless_empty()
+        loader = _Loader(source=source, with_history=header["history"])
+        for number, line in numbered:
+            loader.add(number, line)
+        counts = loader.finish()
+        _reset_sequences(counts)
+        # Derived data: dumps leave it out, and bulk_create bypassed the receivers that keep it.
+        search_index_rebuild()
+        revisions.bump()
+    return counts
+
+
+def dump_summary(counts: RowCounts) -> str:
+    """`1,234 rows (12 notes.channel, 30 notes.video, ...)`, naming the models that had rows."""
+    total = sum(counts.values())
+    parts = [f"{count:,} {model._meta.label_lower}" for model, count in counts.items() if count]
+    rows = f"{total:,} row{'' if total == 1 else 's'}"
+    return f"{rows} ({', '.join(parts)})" if parts else rows
+
+
+def _dumped_models(*, with_history: bool) -> tuple[ModelClass, ...]:
+    return CONTENT_MODELS + HISTORY_MODELS if with_history else CONTENT_MODELS
+
+
+def _columns(model: ModelClass) -> dict[str, models.Field]:
+    """The keys of a model's rows in a dump, each with the field it holds.
+
+    Fields declared `serialize=False`, like the derived `search_vector`, stay out, as they do
+    of Django's own serializers (primary keys have the flag too, but are the row's identity);
+    so do generated columns, which the database computes.
+    """
+    return {
+        field.name if field.name == HISTORY_USER else field.attname: field
+        for field in model._meta.concrete_fields
+        if (field.serialize or field.primary_key) and not field.generated
+    }
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """A transaction that reads every table as of one moment.
+
+    PostgreSQL's default, READ COMMITTED, gives each query a fresh snapshot, so a video added
+    between reading channels and reading videos could point at a channel the dump lacks;
+    REPEATABLE READ gives the whole transaction one. SQLite's transactions are serializable
+    already. Inside a caller's transaction the level is the caller's to choose.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _json_line(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_iso_8601) + "\n"
+
+
+def _iso_8601(value: object) -> str:
+    """Dates, datetimes and times as ISO-8601; any other type fails loudly, never approximated."""
+    if isinstance(value, date | time):  # datetime is a date
+        return value.isoformat()
+    raise TypeError(f"A dump cannot hold {type(value).__name__} {value!r}.")
+
+
+def _read_header(first: tuple[int, bytes | str] | None, *, source: str) -> dict[str, Any]:
+    if first is None:
+        raise DumpError(f"{source}: the file is empty; a dump starts with its header line.")
+    try:
+        header = json.loads(first[1])
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise DumpError(
+            f'{source}:1: not a Claimtrack dump: the first line must be {{"format": "{FORMAT}", '
+            f'"version": {VERSION}, ...}}.'
+        )
+    if header.get("version") != VERSION:
+        raise DumpError(
+            f"{source}:1: dump version {header.get('version')!r} is not supported; "
+            f"this Claimtrack reads version {VERSION}."
+        )
+    if not isinstance(header.get("history"), bool):
+        raise DumpError(f'{source}:1: the header\'s "history" must be true or false.')
+    return header
+
+
+def _refuse_unless_empty() -> None:
+    """Loaded ids must not meet existing ones, and a load must not blend two databases."""
+    occupied = [
+        model._meta.label_lower
+        for model in CONTENT_MODELS + HISTORY_MODELS
+        if model._base_manager.exists()
+    ]
+    if occupied:
+        raise DumpError(
+            f"The database already holds {', '.join(occupied)} rows; a dump loads into an "
+            "empty database only (create one and run `manage.py migrate`)."
+        )
+
+
+class _Loader:
+    """Checks rows as they come and inserts them in batches of consecutive rows of one model.
+
+    Foreign keys are checked here rather than by the database, which defers them to the
+    commit (Django creates them DEFERRABLE INITIALLY DEFERRED on PostgreSQL and SQLite): a
+    claim may point at a claim further down the file, and a dangling reference is reported
+    with its line instead of as an anonymous failure of the commit.
+    """
+
+    def __init__(self, *, source: str, with_history: bool) -> None:
+        self.source = source
+        dumped = _dumped_models(with_history=with_history)
+        self.models = {model._meta.label_lower: model for model in dumped}
+        self.columns = {model: _columns(model) for model in dumped}
+        # bulk_create stamps auto_now and auto_now_add fields with the present time, as save()
+        # does; a second pass with bulk_update, which writes values as given, restores them.
+        self.auto_stamped = {
+            model: [
+                field.name
+                for field in self.columns[model].values()
+                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            ]
+            for model in dumped
+        }
+        user = get_user_model()
+        self.user_ids = (
+            dict(user._base_manager.values_list(user.USERNAME_FIELD, "pk")) if with_history else {}
+        )
+        self.counts: RowCounts = dict.fromkeys(dumped, 0)
+        self.ids: dict[ModelClass, set[Any]] = {model: set() for model in dumped}
+        self.forward_references: list[tuple[int, models.ForeignKey, Any]] = []
+        self.batch_model: ModelClass | None = None
+        self.batch: list[tuple[int, dict[str, Any]]] = []
+
+    def add(self, number: int, line: bytes | str) -> None:
+        try:
+            row = json.loads(line)
+        except ValueError as error:  # bad JSON and bytes that are not UTF-8 alike
+            raise self._error(number, f"not a JSON line: {error}") from None
+        if not (isinstance(row, dict) and row.keys() == {"model", "fields"}):
+            raise self._error(number, 'a row must be {"model": "app.model", "fields": {...}}')
+        label = row["model"]
+        model = self.models.get(label) if isinstance(label, str) else None
+        if model is None:
+            raise self._error(number, f"unknown model {label!r}")
+        values = self._decode(number, model, row["fields"])
+        if model is not self.batch_model or len(self.batch) == BATCH_SIZE:
+            self._flush()
+            self.batch_model = model
+        self.batch.append((number, values))
+        self.ids[model].add(values[model._meta.pk.attname])
+        self.counts[model] += 1
+
+    def finish(self) -> RowCounts:
+        self._flush()
+        for number, field, value in self.forward_references:
+            target = field.related_model
+            if value not in self.ids[target]:
+                raise self._error(
+                    number,
+                    f"{field.model._meta.label_lower}.{field.attname} refers to "
+                    f"{target._meta.label_lower} {value}, which is not in the dump",
+                )
+        return self.counts
+
+    def _decode(self, number: int, model: ModelClass, fields: object) -> dict[str, Any]:
+        """The row's values by attribute name, converted from JSON to what the fields hold."""
+        label = model._meta.label_lower
+        columns = self.columns[model]
+        if not isinstance(fields, dict):
+            raise self._error(number, f"{label} fields must be a JSON object")
+        if fields.keys() != columns.keys():
+            missing = sorted(columns.keys() - fields.keys())
+            unknown = sorted(fields.keys() - columns.keys())
+            raise self._error(number, f"{label} fields: missing {missing}, unknown {unknown}")
+        values: dict[str, Any] = {}
+        for key, field in columns.items():
+            if key == HISTORY_USER:
+                values[field.attname] = self._user_id(number, fields[key])
+                continue
+            try:
+                value = field.to_python(fields[key])
+            except ValidationError as error:
+                raise self._error(number, f"{label}.{key}: {' '.join(error.messages)}") from None
+            values[field.attname] = value
+            if (
+                value is not None
+                and field.many_to_one
+                and field.db_constraint
+                and value not in self.ids[field.related_model]
+            ):
+                self.forward_references.append((number, field, value))
+        if values[model._meta.pk.attname] is None:
+            raise self._error(number, f"{label} row has no {model._meta.pk.attname}")
+        return values
+
+    def _user_id(self, number: int, username: object) -> int | None:
+        if not isinstance(username, str | None):
+            raise self._error(number, f"{HISTORY_USER} must be a username or null")
+        return self.user_ids.get(username)
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        model, batch = self.batch_model, self.batch
+        self.batch = []
+        self._insert(model, batch)
+        if stamped := self.auto_stamped[model]:
+            restored = [model(**values) for _, values in batch]
+            model._base_manager.bulk_update(restored, stamped, batch_size=BATCH_SIZE)
+
+    def _insert(self, model: ModelClass, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        try:
+            # A savepoint, so that PostgreSQL can go on after a refused batch to find the row.
+            with transaction.atomic():
+                objects = [model(**values) for _, values in batch]
+                model._base_manager.bulk_create(objects, batch_size=BATCH_SIZE)
+        except (IntegrityError, DataError) as error:
+            # The database names the broken constraint, not the row: one by one finds its line.
+            if len(batch) > 1:
+                for row in batch:
+                    self._insert(model, [row])
+            number, values = batch[0]
+            reason = str(error).splitlines()[0]
+            pk = values[model._meta.pk.attname]
+            raise self._error(number, f"{model._meta.label_lower} {pk}: {reason}") from None
+
+    def _error(self, number: int, message: str) -> DumpError:
+        return DumpError(f"{self.source}:{number}: {message}")
+
+
+def _reset_sequences(counts: RowCounts) -> None:
+    """Move id sequences past the loaded ids, so that new rows do not collide with them.
+
+    PostgreSQL's sequences ignore explicit ids; SQLite's AUTOINCREMENT counter follows them by
+    itself, and the backend returns no statements for it.
+    """
+    statements = connection.ops.sequence_reset_sql(no_style(), list(counts))
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)

@@ -1,0 +1,169 @@
+"""`manage.py load_demo`: the example vault, its curated claims and an editor to look at them.
+
+The notes come in through the vault importer and the claims through the claims services, so
+the demo is built exactly as an editor's own work would be, history rows included.
+"""
+
+import secrets
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.urls import reverse
+
+from claims import services
+from claims.models import Claim, Stance, Status
+from notes.importer import import_vault
+from notes.models import Note, Video
+
+DEMO_DIR = Path(settings.BASE_DIR) / "demo"
+EDITORS_GROUP = "Editors"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: import demo/vault, load the curated claims of demo/claims.yaml (claims "
+        "already there are skipped) and create a staff editor in the Editors group, or reset "
+        "its password. Prints where to log in and with which credentials."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="editor", help="The demo editor's username.")
+        parser.add_argument(
+            "--password", help="The demo editor's password (default: a new random one)."
+        )
+        parser.add_argument(
+            "--site-url",
+            default="http://127.0.0.1:8000",
+            help="Where the site will be served, for the printed links.",
+        )
+
+    def handle(self, *args, username: str, password: str | None, site_url: str, **options):
+        report = import_vault([DEMO_DIR / "vault"], extract=None)
+        if report.errors:
+            for message in report.errors:
+                self.stderr.write(message)
+            raise CommandError(f"The demo vault did not import cleanly: {report.summary()}")
+
+        with transaction.atomic():
+            password = password or secrets.token_urlsafe(12)
+            editor, created = editor_set_up(username=username, password=password)
+            claims, loaded = claims_load(DEMO_DIR / "claims.yaml", actor=editor)
+
+        site_url = site_url.rstrip("/")
+        featured = claims[0]
+        claim_url = site_url + reverse("admin:claims_claim_change", args=[featured.pk])
+        self.stdout.write(f"Admin:    {site_url}{reverse('admin:index')}")
+        self.stdout.write(f"Username: {editor.get_username()}")
+        self.stdout.write(f"Password: {password}")
+        self.stdout.write(f'Look at:  "{featured.text}" {claim_url}')
+        self.stdout.write(
+            f"Demo loaded: {report.files} notes ({report.created} created, {report.updated} "
+            f"updated, {report.unchanged} unchanged); {len(claims)} claims ({loaded} loaded, "
+            f"{len(claims) - loaded} already there); editor '{editor.get_username()}' "
+            f"{'created' if created else 'password reset'}."
+        )
+
+
+def editor_set_up(*, username: str, password: str) -> tuple[AbstractBaseUser, bool]:
+    """A staff member of the Editors group with `password`, created if need be."""
+    group = Group.objects.filter(name=EDITORS_GROUP).first()
+    if group is None:
+        raise CommandError(f"There is no {EDITORS_GROUP} group yet: run `manage.py migrate`.")
+    user, created = get_user_model().objects.get_or_create(username=username)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise CommandError(f"Choose another password: {' '.join(error.messages)}") from None
+    user.set_password(password)
+    user.is_staff = True
+    user.is_active = True
+    user.save()
+    user.groups.add(group)
+    return user, created
+
+
+def claims_load(path: Path, *, actor: AbstractBaseUser) -> tuple[list[Claim], int]:
+    """Every claim of the file, in its order, and how many of them were new.
+
+    A claim whose text is already in the database is taken as loaded and left alone, so a
+    second run changes nothing, and an editor's later changes to a demo claim survive it.
+    """
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["claims"]
+    by_key: dict[str, Claim] = {}
+    new: list[tuple[dict, Claim]] = []
+    for entry in entries:
+        claim = Claim.objects.filter(text=entry["text"]).first()
+        if claim is None:
+            claim = services.claim_create(
+                text=entry["text"], topics=entry.get("topics", []), actor=actor
+            )
+            new.append((entry, claim))
+        by_key[entry["key"]] = claim
+
+    for entry, claim in new:
+        try:
+            _fill_in(claim, entry, by_key=by_key, actor=actor)
+        except (KeyError, ValueError, ValidationError, services.TransitionError) as error:
+            raise CommandError(f"{path}: claim {entry['key']!r}: {error!r}") from None
+    return list(by_key.values()), len(new)
+
+
+def _fill_in(claim: Claim, entry: dict, *, by_key: dict[str, Claim], actor) -> None:
+    for item in entry.get("appearances", []):
+        services.appearance_create(
+            claim=claim,
+            video=_video(item["video"]),
+            start_seconds=item["start_seconds"],
+            end_seconds=item.get("end_seconds"),
+            speaker=_speaker(item.get("speaker"), actor=actor),
+            quote=item.get("quote", ""),
+            note=_note(item["note"]) if item.get("note") else None,
+            actor=actor,
+        )
+
+    status = Status(entry.get("status", Status.PUBLISHED))
+    for item in entry.get("arguments", []):
+        argument = services.argument_create(
+            claim=claim,
+            stance=Stance(item["stance"]),
+            text=item["text"],
+            video=_video(item["video"]) if item.get("video") else None,
+            start_seconds=item.get("start_seconds"),
+            end_seconds=item.get("end_seconds"),
+            source_url=item.get("source_url", ""),
+            speaker=_speaker(item.get("speaker"), actor=actor),
+            premise=by_key[item["premise"]] if item.get("premise") else None,
+            actor=actor,
+        )
+        if Status(item.get("status", status)) == Status.PUBLISHED:
+            services.argument_publish(argument=argument, actor=actor)
+
+    if status == Status.PUBLISHED:
+        services.claim_publish(claim=claim, actor=actor)
+    elif status == Status.RETRACTED:
+        services.claim_retract(claim=claim, actor=actor, reason=entry["retraction_reason"])
+
+
+def _video(youtube_id: str) -> Video:
+    video = Video.objects.filter(youtube_id=youtube_id).first()
+    if video is None:
+        raise ValueError(f"no video {youtube_id}: is there a note about it in demo/vault?")
+    return video
+
+
+def _note(slug: str) -> Note:
+    note = Note.objects.filter(slug=slug).first()
+    if note is None:
+        raise ValueError(f"no note {slug}: is it in demo/vault, with that title?")
+    return note
+
+
+def _speaker(name: str | None, *, actor):
+    return services.speaker_get_or_create(name=name, actor=actor) if name else None

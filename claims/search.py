@@ -1,0 +1,384 @@
+"""Search over claims and notes: full-text on PostgreSQL, word matching on SQLite.
+
+On PostgreSQL each claim and note keeps a stored `search_vector`, indexed with GIN: a claim's
+holds its text (weight A), its appearances' quotes (B) and its published arguments' text (C); a
+note's its title (A) and body (B). Queries use `websearch_to_tsquery`, so readers may type
+`"exact phrase"`, `or` and `-word`, and results are ranked with a highlighted snippet.
+
+The vectors are derived data, recomputed in SQL after each transaction that changed what they
+are made of; see `search_index_refresh_on_commit` for how and `connect_receivers` for when.
+
+On SQLite, the embedded demo database, every word of the query must occur (case-insensitively)
+in one of the same fields; all matches rank alike, newest first. Nothing writes the vectors there.
+"""
+
+import re
+import threading
+from collections.abc import Iterable
+
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import (
+    CombinedSearchVector,
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Greatest, Lower, StrIndex, Substr
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from claims.models import Appearance, Argument, Claim, Status
+from notes.models import Note
+
+#: The text search configuration: English stemming and stop words.
+SEARCH_CONFIG = "english"
+
+# The snippet marks a match with control characters that prose never holds, so that
+# `snippet_html` can escape the text first and only then turn the marks into HTML.
+MATCH_START = "\x02"
+MATCH_STOP = "\x03"
+
+#: Rows recomputed by one UPDATE: big enough to be quick, small enough to hold few locks.
+REFRESH_BATCH_SIZE = 500
+
+# SQLite's note snippet: this many characters, starting a little before the first match.
+_SNIPPET_CHARS = 240
+_SNIPPET_LEAD = 80
+
+
+def is_full_text(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether searches on this database are ranked full-text searches (PostgreSQL)."""
+    return connections[using].vendor == "postgresql"
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+
+def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
+    """The claims of `queryset` that match `q`, annotated with `rank` and `snippet`.
+
+    Best first on PostgreSQL, newest first on SQLite. Only narrows `queryset`: pass
+    `Claim.objects.published()` and only published claims come back. `snippet` is the claim's
+    text with its matches marked; render it with `snippet_html`.
+    """
+    if is_full_text(queryset.db):
+        query = _search_query(q)
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                # A claim is one statement: show all of it rather than a fragment.
+                snippet=_headline("text", query, highlight_all=True),
+            )
+            .order_by("-rank", "id")
+        )
+
+    words = _words(q)
+    if not words:
+        return queryset.none()
+    # Subqueries rather than joins: a claim with many quotes matches once, without DISTINCT.
+    for word in words:
+        quoted = Appearance.objects.filter(claim=OuterRef("pk"), quote__icontains=word)
+        argued = Argument.objects.published().filter(claim=OuterRef("pk"), text__icontains=word)
+        queryset = queryset.filter(Q(text__icontains=word) | Exists(quoted) | Exists(argued))
+    return queryset.annotate(
+        rank=_UNRANKED, snippet=ExpressionWrapper(F("text"), output_field=_MarkedText(words))
+    ).order_by("-id")
+
+
+def search_notes(queryset: QuerySet[Note], q: str) -> QuerySet[Note]:
+    """The notes of `queryset` that match `q`, annotated with `rank` and `snippet`.
+
+    Best first on PostgreSQL, newest first on SQLite. Only narrows `queryset`. `snippet` is an
+    excerpt of the body around the matches, with them marked; render it with `snippet_html`.
+    """
+    if is_full_text(queryset.db):
+        query = _search_query(q)
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                snippet=_headline(
+                    "body_markdown",
+                    query,
+                    max_fragments=2,
+                    min_words=8,
+                    max_words=20,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", "id")
+        )
+
+    words = _words(q)
+    if not words:
+        return queryset.none()
+    for word in words:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(body_markdown__icontains=word))
+    # SQLite's LOWER folds ASCII only; a word it cannot find starts the excerpt at the top.
+    first_match = StrIndex(Lower("body_markdown"), Value(words[0]))
+    excerpt = Substr("body_markdown", Greatest(first_match - _SNIPPET_LEAD, 1), _SNIPPET_CHARS)
+    return queryset.annotate(
+        rank=_UNRANKED, snippet=ExpressionWrapper(excerpt, output_field=_MarkedText(words))
+    ).order_by("-id")
+
+
+def snippet_html(raw: str) -> SafeString:
+    """A search result's `snippet` as safe HTML: the text escaped, each match in `<mark>`."""
+    pieces = re.split(f"{MATCH_START}([^{MATCH_STOP}]*){MATCH_STOP}", raw)
+    # re.split alternates the text between matches (even places) with the matches (odd).
+    # Safe because every piece of the text is escaped on the way.
+    return mark_safe(
+        "".join(
+            f"<mark>{escape(piece)}</mark>" if index % 2 else escape(piece)
+            for index, piece in enumerate(pieces)
+        )
+    )
+
+
+def _search_query(q: str) -> SearchQuery:
+    # PostgreSQL refuses NUL in any string; the reader meant no character by it.
+    return SearchQuery(q.replace("\x00", ""), search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _headline(field: str, query: SearchQuery, **options) -> SearchHeadline:
+    return SearchHeadline(
+        field,
+        query,
+        config=SEARCH_CONFIG,
+        start_sel=MATCH_START,
+        stop_sel=MATCH_STOP,
+        **options,
+    )
+
+
+def _words(q: str) -> list[str]:
+    """The distinct words of `q`, lowercased; punctuation and search operators are dropped."""
+    return list(dict.fromkeys(word.lower() for word in re.findall(r"\w+", q)))
+
+
+_UNRANKED = Value(1.0, output_field=FloatField())
+
+
+class _MarkedText(models.TextField):
+    """Text read back with the query's words marked as ts_headline would: SQLite's snippet."""
+
+    def __init__(self, words: list[str]) -> None:
+        super().__init__()
+        # Longest first, so that a word containing another is marked whole.
+        alternatives = sorted(map(re.escape, words), key=len, reverse=True)
+        self.words = re.compile("|".join(alternatives), re.IGNORECASE)
+
+    def from_db_value(self, value: str | None, expression, connection) -> str | None:
+        if value is None:
+            return None
+        return self.words.sub(lambda match: f"{MATCH_START}{match[0]}{MATCH_STOP}", value)
+
+
+# Keeping the index fresh ---------------------------------------------------------------------
+
+
+def search_index_refresh_claims(
+    claim_ids: Iterable[int], *, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Recompute the vectors of these claims now, in SQL, one UPDATE per batch.
+
+    Does nothing on SQLite. `apps` lets a data migration pass its historical models.
+    """
+    if is_full_text(using):
+        claim_model = apps.get_model("claims", "Claim")
+        _refresh(claim_model, _claim_vector(apps), claim_ids, using)
+
+
+def search_index_refresh_notes(
+    note_ids: Iterable[int], *, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Recompute the vectors of these notes now, in SQL, one UPDATE per batch.
+
+    Does nothing on SQLite. `apps` lets a data migration pass its historical models.
+    """
+    if is_full_text(using):
+        note_model = apps.get_model("notes", "Note")
+        _refresh(note_model, _note_vector(), note_ids, using)
+
+
+def search_index_rebuild(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Recompute every vector: after loading a dump, or for rows older than the index."""
+    if not is_full_text(using):
+        return
+    claims = apps.get_model("claims", "Claim")._default_manager.using(using)
+    notes = apps.get_model("notes", "Note")._default_manager.using(using)
+    search_index_refresh_claims(claims.values_list("pk", flat=True), apps=apps, using=using)
+    search_index_refresh_notes(notes.values_list("pk", flat=True), apps=apps, using=using)
+
+
+def _claim_vector(apps: Apps) -> CombinedSearchVector:
+    appearance_model = apps.get_model("claims", "Appearance")
+    argument_model = apps.get_model("claims", "Argument")
+    quotes = _joined_texts(appearance_model.objects.all(), "quote")
+    arguments = _joined_texts(argument_model.objects.filter(status=Status.PUBLISHED), "text")
+    return (
+        SearchVector("text", weight="A", config=SEARCH_CONFIG)
+        + SearchVector(quotes, weight="B", config=SEARCH_CONFIG)
+        + SearchVector(arguments, weight="C", config=SEARCH_CONFIG)
+    )
+
+
+def _joined_texts(rows: QuerySet, field: str) -> Subquery:
+    """`field` of the rows belonging to the outer claim, joined in a stable order."""
+    return Subquery(
+        rows.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(joined=StringAgg(field, delimiter="\n", order_by="id"))
+        .values("joined")
+    )
+
+
+def _note_vector() -> CombinedSearchVector:
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "body_markdown", weight="B", config=SEARCH_CONFIG
+    )
+
+
+def _refresh(
+    model: type[models.Model], vector: CombinedSearchVector, ids: Iterable[int], using: str
+) -> None:
+    # Sorted, so that each batch reads a compact stretch of the table.
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), REFRESH_BATCH_SIZE):
+        batch = ids[start : start + REFRESH_BATCH_SIZE]
+        model._default_manager.using(using).filter(pk__in=batch).update(search_vector=vector)
+
+
+class _PendingRefresh(threading.local):
+    """The claims and notes whose vectors wait for this thread's transaction to commit."""
+
+    def __init__(self) -> None:
+        self.claim_ids: set[int] = set()
+        self.note_ids: set[int] = set()
+
+
+_pending = _PendingRefresh()
+
+
+def search_index_refresh_on_commit(
+    *, claim_ids: Iterable[int] = (), note_ids: Iterable[int] = ()
+) -> None:
+    """Recompute these vectors once the current transaction commits (at once outside one).
+
+    After the commit, because the refresh then reads every committed change, including those of
+    transactions that ran alongside this one; inside it, a vector could be computed from a
+    snapshot that misses them. Ids gather until the first callback runs, so a transaction that
+    touches one claim many times (a change form with inlines, a merge) refreshes it once.
+
+    Every call registers a callback, not only the first: a callback registered in a savepoint
+    that rolls back is dropped, and the ids gathered after it would wait for nothing. Ids left
+    over by a rolled-back transaction are refreshed with the next ones, which only recomputes
+    them from what is committed.
+    """
+    if not is_full_text():
+        return
+    _pending.claim_ids.update(claim_ids)
+    _pending.note_ids.update(note_ids)
+    # Robust: the change is committed whatever happens here, and `search_index_rebuild`
+    # repairs a vector left stale by a failed refresh.
+    transaction.on_commit(_refresh_pending, robust=True)
+
+
+def _refresh_pending() -> None:
+    claim_ids, _pending.claim_ids = _pending.claim_ids, set()
+    note_ids, _pending.note_ids = _pending.note_ids, set()
+    search_index_refresh_claims(claim_ids)
+    search_index_refresh_notes(note_ids)
+
+
+# The fields each vector is made from, by the model that holds them: a save whose
+# `update_fields` names none of them leaves the vectors as they were.
+_VECTOR_SOURCES: dict[type[models.Model], frozenset[str]] = {
+    Claim: frozenset({"text"}),
+    Appearance: frozenset({"claim", "claim_id", "quote"}),
+    Argument: frozenset({"claim", "claim_id", "status", "text"}),
+    Note: frozenset({"title", "body_markdown"}),
+}
+
+
+def _changes_vector(sender: type[models.Model], update_fields: frozenset[str] | None) -> bool:
+    return update_fields is None or not update_fields.isdisjoint(_VECTOR_SOURCES[sender])
+
+
+def _claim_saved(
+    sender: type[Claim], instance: Claim, update_fields: frozenset[str] | None = None, **kwargs
+) -> None:
+    if _changes_vector(sender, update_fields):
+        search_index_refresh_on_commit(claim_ids=[instance.pk])
+
+
+def _note_saved(
+    sender: type[Note], instance: Note, update_fields: frozenset[str] | None = None, **kwargs
+) -> None:
+    if _changes_vector(sender, update_fields):
+        search_index_refresh_on_commit(note_ids=[instance.pk])
+
+
+def _claim_part_saving(
+    sender: type[Appearance | Argument],
+    instance: Appearance | Argument,
+    update_fields: frozenset[str] | None = None,
+    **kwargs,
+) -> None:
+    """Refresh the claim an appearance or argument leaves too, as in a merge."""
+    if instance._state.adding or not is_full_text():
+        return
+    if update_fields is not None and update_fields.isdisjoint({"claim", "claim_id"}):
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).values_list("claim_id", flat=True)
+    previous = stored.first()
+    if previous is not None and previous != instance.claim_id:
+        search_index_refresh_on_commit(claim_ids=[previous])
+
+
+def _claim_part_changed(
+    sender: type[Appearance | Argument],
+    instance: Appearance | Argument,
+    update_fields: frozenset[str] | None = None,
+    **kwargs,
+) -> None:
+    """Refresh the claim of an appearance or argument that was saved or deleted."""
+    if _changes_vector(sender, update_fields):
+        search_index_refresh_on_commit(claim_ids=[instance.claim_id])
+
+
+def connect_receivers() -> None:
+    """Refresh the vectors whenever a claim, appearance, argument or note is saved or deleted.
+
+    Signals rather than calls in the services, because the index is derived data, like a cache,
+    not a step of any domain flow, and the admin's forms, inlines and history reverts save
+    models directly. Paths that send no signals (`bulk_create`, `QuerySet.update`) call
+    `search_index_refresh_on_commit` themselves.
+    """
+    post_save.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_saved")
+    post_save.connect(_note_saved, sender=Note, dispatch_uid="search_note_saved")
+    for model in (Appearance, Argument):
+        name = model._meta.model_name
+        pre_save.connect(_claim_part_saving, sender=model, dispatch_uid=f"search_{name}_saving")
+        post_save.connect(_claim_part_changed, sender=model, dispatch_uid=f"search_{name}_saved")
+        post_delete.connect(
+            _claim_part_changed, sender=model, dispatch_uid=f"search_{name}_deleted"
+        )

@@ -1,0 +1,324 @@
+"""What every endpoint of the public API shares: one error shape, strict query parameters,
+bounded pagination and conditional GET.
+
+A client learns about its mistakes: an unknown parameter, filter value, ordering field or page
+size answers 400 with a message instead of being silently ignored.
+"""
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from notes import revisions
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+def exception_handler(exc, context):
+    """Every error as `{"status", "code", "detail", "errors"}`.
+
+    `detail` is one sentence for people; `errors` maps each offending field or parameter to
+    its messages (empty when the error is not about a field).
+    """
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        detail = "The request has invalid parameters or fields; see errors."
+        code = "invalid"
+    else:
+        errors = {}
+        detail = str(exc.detail) if hasattr(exc, "detail") else str(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    response.data = {
+        "status": response.status_code,
+        "code": code if isinstance(code, str) else "error",
+        "detail": detail,
+        "errors": errors,
+    }
+    return response
+
+
+def _page_size(request, param: str) -> int:
+    raw = request.query_params.get(param)
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise exceptions.ValidationError(
+            {param: [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
+        )
+    return int(raw)
+
+
+def _document_bounds(parameters: list[dict]) -> list[dict]:
+    """The pagination parameters with the bounds the API enforces."""
+    for parameter in parameters:
+        if parameter["name"] == "page_size":
+            parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+            parameter["description"] = (
+                f"Results per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
+            )
+        elif parameter["name"] == "page":
+            parameter["schema"]["minimum"] = 1
+    return parameters
+
+
+class PagePagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        return _page_size(request, self.page_size_query_param)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return _document_bounds(super().get_schema_operation_parameters(view))
+
+
+class CursorPagePagination(CursorPagination):
+    """Cursor pages: a deep page costs what the first one does (no OFFSET, no COUNT)."""
+
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = "-published_at"
+
+    def get_page_size(self, request) -> int:
+        return _page_size(request, self.page_size_query_param)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """The cursor, refusing as invalid a position its ordering field cannot hold.
+
+        A cursor is the client's to edit, and a position such as "2024" for a date would
+        otherwise fail inside the query.
+        """
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+            try:
+                field.to_python(cursor.position)
+            except DjangoValidationError:
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+        return cursor
+
+    def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
+        """The requested ordering, ending with the primary key.
+
+        The cursor marks a position by the first field alone, and many rows may share it (a
+        batch published in one instant): without a unique last key the database may order
+        those rows differently from one page's query to the next, repeating some and
+        skipping others.
+        """
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            ordering += ("-id" if ordering[0].startswith("-") else "id",)
+        return ordering
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return _document_bounds(super().get_schema_operation_parameters(view))
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`ordering` from the view's documented whitelist; anything else is a 400."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            context = {"request": request}
+            allowed = {name for name, _ in self.get_valid_fields(queryset, view, context)}
+            invalid = [field for field in fields if field.lstrip("-") not in allowed]
+            if invalid or not fields:
+                choices = ", ".join(sorted(f"{name}, -{name}" for name in allowed))
+                raise exceptions.ValidationError(
+                    {self.ordering_param: [f"Unknown ordering {params!r}; choose from {choices}."]}
+                )
+            return fields
+        return self.get_default_ordering(view)
+
+
+class NotModified(exceptions.APIException):
+    status_code = status.HTTP_304_NOT_MODIFIED
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error answer (see `exception_handler`)."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(
+        help_text="What went wrong, for programs: `invalid`, `not_found`, `throttled`, …"
+    )
+    detail = serializers.CharField(help_text="What went wrong, in one sentence for people.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per offending parameter; empty when the error is not about one.",
+    )
+
+
+_ERROR_RESPONSES = {
+    "400": "An unknown parameter, or a filter value, ordering or page size it does not take.",
+    "404": "Nothing public at this address, or a page or cursor that does not exist.",
+    "429": "Too many requests from this address; `Retry-After` says how many seconds to wait.",
+}
+_VALIDATOR_HEADERS = {
+    "ETag": "The version of this response, for `If-None-Match`.",
+    "Last-Modified": "When public content last changed, for `If-Modified-Since`.",
+}
+
+
+class PublicReadSchema(AutoSchema):
+    """A public read operation's documented answers: its own, its validators, and its errors."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        ok = responses.get("200")
+        if ok is not None and direction == "response":
+            ok.setdefault("headers", {}).update(
+                {
+                    name: {"schema": {"type": "string"}, "description": text, "required": True}
+                    for name, text in _VALIDATOR_HEADERS.items()
+                }
+            )
+        for code, description in _ERROR_RESPONSES.items():
+            if code not in responses:
+                error = OpenApiResponse(ErrorSerializer, description=description)
+                responses[code] = self._get_response_for_code(error, code, direction=direction)
+        responses["429"]["headers"] = {
+            "Retry-After": {
+                "schema": {"type": "integer", "minimum": 0},
+                "description": "Seconds to wait before the next request.",
+                "required": True,
+            }
+        }
+        return responses
+
+
+class PublicReadMixin:
+    """What makes a view a public read endpoint.
+
+    It refuses query parameters it does not know, and answers 304 when the client's copy is
+    current: the content revision moves on every committed change, so one cheap query tells
+    whether anything could have changed since the client's ETag or Last-Modified.
+    """
+
+    pagination_class = PagePagination
+    schema = PublicReadSchema()
+    #: Query parameters the view reads itself, besides filters, ordering and pagination.
+    extra_query_params: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._reject_unknown_parameters(request)
+        if any("\x00" in str(value) for value in kwargs.values()):
+            # No key holds a NUL, and PostgreSQL refuses to even compare text with one.
+            raise exceptions.NotFound()
+        if request.method in ("GET", "HEAD"):
+            self._revision = revisions.current()
+            if self._client_is_current(request):
+                raise NotModified()
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotModified):
+            return self._with_validators(Response(status=status.HTTP_304_NOT_MODIFIED))
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == status.HTTP_200_OK and hasattr(self, "_revision"):
+            self._with_validators(response)
+        return response
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = {"format", *self.extra_query_params}
+        if getattr(self, "detail", False):
+            # One object: pages, filters and orderings of the list mean nothing here.
+            return allowed
+        paginator = self.paginator
+        if paginator is not None:
+            allowed |= {
+                getattr(paginator, name)
+                for name in ("page_query_param", "page_size_query_param", "cursor_query_param")
+                if getattr(paginator, name, None)
+            }
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            allowed |= set(filterset_class.base_filters)
+        if any(issubclass(backend, OrderingFilter) for backend in self.filter_backends):
+            allowed.add(OrderingFilter.ordering_param)
+        return allowed
+
+    def _reject_unknown_parameters(self, request) -> None:
+        allowed = self.allowed_query_params()
+        errors = {
+            name: [f"Unknown parameter; this endpoint takes {', '.join(sorted(allowed))}."]
+            for name in sorted(set(request.query_params) - allowed)
+        }
+        errors.update(
+            (name, ["Give a value, or leave the parameter out."])
+            for name, value in request.query_params.items()
+            if name in allowed and not value.strip()
+        )
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def _etag(self) -> str:
+        # The same revision gives a different ETag per URL and per representation.
+        request = self.request
+        variant = f"{request.get_full_path()}|{request.accepted_media_type}"
+        return quote_etag(f"{self._revision.number}-{_short_hash(variant)}")
+
+    def _client_is_current(self, request) -> bool:
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            return "*" in tags or self._etag() in tags
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        return since is not None and int(self._revision.changed_at.timestamp()) <= since
+
+    def _with_validators(self, response):
+        response["ETag"] = self._etag()
+        response["Last-Modified"] = http_date(self._revision.changed_at.timestamp())
+        return response
+
+
+class PublicReadViewSet(PublicReadMixin, ReadOnlyModelViewSet):
+    """A public list and detail endpoint."""
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """The API's answer at an address under /api/ that no endpoint serves, in the one shape."""
+    return JsonResponse(
+        {
+            "status": 404,
+            "code": "not_found",
+            "detail": "No API endpoint at this address; the index is /api/v1/.",
+            "errors": {},
+        },
+        status=404,
+    )

@@ -1,0 +1,60 @@
+"""Fixtures of the public API tests: the worked example, a clean throttle, an anonymous client."""
+
+import copy
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import TestCase
+from rest_framework.test import APIClient
+
+from tests.api import worked_example
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle history lives in the default cache: no test inherits another's requests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    """An anonymous reader."""
+    return APIClient()
+
+
+def built_once(django_db_blocker, build):
+    """Rows built once for a test module, in a transaction rolled back after it.
+
+    Each test runs in a savepoint inside that transaction (pytest-django's `db`), so whatever
+    a test changes is undone before the next, as with Django's `TestCase.setUpTestData`. Use
+    it in a module-scoped fixture: `yield from built_once(django_db_blocker, build)`.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            # Search vectors are refreshed on commit; run that work now, as a commit would.
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                rows = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield rows
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def _worked_example_rows(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, worked_example.build)
+
+
+@pytest.fixture
+def example(_worked_example_rows, db) -> worked_example.WorkedExample:
+    """The worked example's rows; the objects are this test's own copies."""
+    return copy.deepcopy(_worked_example_rows)

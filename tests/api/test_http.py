@@ -1,0 +1,305 @@
+"""HTTP as a client expects it: validators and 304s, CORS for reads from any page, and a rate
+limit answering 429 with Retry-After."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils.http import http_date
+from rest_framework.throttling import AnonRateThrottle
+
+from claims import services
+from notes import revisions
+from notes import services as note_services
+from tests.api import worked_example as ex
+from tests.api.helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = [
+    "/api/v1/claims/",
+    "/api/v1/claims/{claim}/",
+    "/api/v1/claims/{claim}/?format=jsonld",
+    "/api/v1/arguments/",
+    "/api/v1/arguments/{argument}/",
+    "/api/v1/videos/",
+    "/api/v1/videos/oX7OduG1YmI/",
+    "/api/v1/videos/oX7OduG1YmI/annotations/",
+    "/api/v1/speakers/",
+    "/api/v1/speakers/mark_zuckerberg/",
+    "/api/v1/notes/",
+    f"/api/v1/notes/{ex.NOTE_SLUG}/",
+    "/api/v1/topics/open_source/",
+    "/api/v1/annotations/{appearance}/",
+    "/api/v1/search/?q=safer",
+]
+
+
+@pytest.fixture
+def urls(example):
+    """The public endpoints, with the example's keys filled in."""
+    keys = {
+        "claim": example.claim.pk,
+        "argument": example.argument_for.pk,
+        "appearance": example.claim.appearances.get().pk,
+    }
+    return [url.format(**keys) for url in ENDPOINTS]
+
+
+# Conditional GET -----------------------------------------------------------------------------
+
+
+def test_every_read_carries_an_etag_and_last_modified(api, urls):
+    last_modified = http_date(revisions.current().changed_at.timestamp())
+
+    for url in urls:
+        response = api.get(url)
+        assert response.status_code == 200, url
+        assert response["ETag"].startswith('"') and response["ETag"].endswith('"'), url
+        assert response["Last-Modified"] == last_modified, url
+
+
+def test_every_url_has_its_own_etag(api, urls):
+    etags = {api.get(url)["ETag"] for url in [*urls, "/api/v1/claims/?page_size=1"]}
+
+    assert len(etags) == len(urls) + 1
+
+
+def test_the_same_url_keeps_its_etag_while_nothing_changes(api, urls):
+    for url in urls:
+        assert api.get(url)["ETag"] == api.get(url)["ETag"], url
+
+
+def test_if_none_match_with_the_current_etag_answers_304_without_a_body(api, urls):
+    for url in urls:
+        etag = api.get(url)["ETag"]
+
+        response = api.get(url, HTTP_IF_NONE_MATCH=etag)
+
+        assert response.status_code == 304, url
+        assert response.content == b"", url
+        assert response["ETag"] == etag, url
+
+
+@pytest.mark.parametrize("header", ["W/{etag}", '"stale", {etag}', "*"])
+def test_if_none_match_accepts_weak_lists_and_star(api, example, header):
+    etag = api.get("/api/v1/claims/")["ETag"]
+
+    response = api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=header.format(etag=etag))
+
+    assert response.status_code == 304
+
+
+def test_if_none_match_with_another_urls_etag_answers_200(api, example):
+    other = api.get("/api/v1/videos/")["ETag"]
+
+    response = api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=other)
+
+    assert response.status_code == 200
+    assert response.json()["results"][0]["id"] == example.claim.pk
+
+
+def test_if_modified_since_last_modified_answers_304(api, urls):
+    for url in urls:
+        last_modified = api.get(url)["Last-Modified"]
+
+        response = api.get(url, HTTP_IF_MODIFIED_SINCE=last_modified)
+
+        assert response.status_code == 304, url
+        assert response.content == b"", url
+
+
+def test_if_modified_since_before_the_last_change_answers_200(api, example):
+    changed_at = revisions.current().changed_at
+
+    response = api.get(
+        "/api/v1/claims/",
+        HTTP_IF_MODIFIED_SINCE=http_date((changed_at - timedelta(seconds=1)).timestamp()),
+    )
+
+    assert response.status_code == 200
+
+
+def test_if_none_match_wins_over_if_modified_since(api, example):
+    last_modified = api.get("/api/v1/claims/")["Last-Modified"]
+
+    response = api.get(
+        "/api/v1/claims/", HTTP_IF_NONE_MATCH='"stale"', HTTP_IF_MODIFIED_SINCE=last_modified
+    )
+
+    assert response.status_code == 200
+
+
+def test_publishing_a_claim_makes_the_old_etag_stale(api, example):
+    old = api.get("/api/v1/claims/")["ETag"]
+
+    services.claim_publish(claim=example.draft_claim, actor=None)
+    response = api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=old)
+
+    assert response.status_code == 200
+    assert response["ETag"] != old
+    assert example.draft_claim.pk in [claim["id"] for claim in response.json()["results"]]
+
+
+def test_editing_a_note_makes_the_old_etag_stale(api, example):
+    url = f"/api/v1/notes/{ex.NOTE_SLUG}/"
+    old = api.get(url)["ETag"]
+
+    example.note.body_markdown = "Rewritten [00:00:07]."
+    note_services.note_save(note=example.note, actor=None)
+    response = api.get(url, HTTP_IF_NONE_MATCH=old)
+
+    assert response.status_code == 200
+    assert response["ETag"] != old
+    assert response.json()["body_markdown"] == "Rewritten [00:00:07]."
+
+
+def test_a_304_costs_one_query(api, example, django_assert_num_queries):
+    etag = api.get("/api/v1/claims/?page_size=100")["ETag"]
+
+    with django_assert_num_queries(1):
+        response = api.get("/api/v1/claims/?page_size=100", HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+
+
+def test_errors_carry_no_validators(api, example):
+    response = api.get("/api/v1/claims/?page_size=0")
+
+    assert response.status_code == 400
+    assert "ETag" not in response
+    assert "Last-Modified" not in response
+
+
+# CORS ----------------------------------------------------------------------------------------
+
+ORIGIN = "https://example.org"
+
+
+def test_cross_origin_get_is_allowed_from_any_origin(api, example):
+    response = api.get("/api/v1/claims/", HTTP_ORIGIN=ORIGIN)
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Expose-Headers"] == "ETag, Last-Modified, Retry-After"
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_cross_origin_errors_are_readable_too(api, example):
+    response = api.get("/api/v1/claims/0/", HTTP_ORIGIN=ORIGIN)
+
+    assert response.status_code == 404
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_preflight_for_get_is_allowed(api, example):
+    response = api.options(
+        "/api/v1/claims/",
+        HTTP_ORIGIN=ORIGIN,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+    )
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert response.content == b""
+
+
+def test_preflight_lets_a_page_send_its_own_validators(api, example):
+    response = api.options(
+        "/api/v1/claims/",
+        HTTP_ORIGIN=ORIGIN,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match, if-modified-since",
+    )
+
+    allowed = {h.strip() for h in response["Access-Control-Allow-Headers"].split(",")}
+    assert {"if-none-match", "if-modified-since"} <= allowed
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_preflight_for_writes_offers_only_reads(api, example, method):
+    response = api.options(
+        "/api/v1/claims/", HTTP_ORIGIN=ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD=method
+    )
+
+    assert response["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert method not in response["Access-Control-Allow-Methods"]
+
+
+def test_cors_is_limited_to_the_api(client, db):
+    response = client.get("/admin/login/", HTTP_ORIGIN=ORIGIN)
+
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response
+
+
+# Rate limit ----------------------------------------------------------------------------------
+
+
+class Clock:
+    """A clock the test moves by hand, for the throttle's timer."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def tiny_rate(monkeypatch) -> Clock:
+    """Two anonymous requests a minute, on a clock the test controls.
+
+    DRF copies the rates into `AnonRateThrottle.THROTTLE_RATES` at import, so that is what is
+    patched; the cache that holds request history is cleared around every test.
+    """
+    clock = Clock()
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    monkeypatch.setattr(AnonRateThrottle, "timer", clock)
+    return clock
+
+
+def test_too_many_requests_answer_429_with_retry_after(api, example, tiny_rate):
+    assert api.get("/api/v1/claims/").status_code == 200
+    assert api.get("/api/v1/videos/").status_code == 200
+
+    response = api.get("/api/v1/claims/")
+
+    body = assert_error(response, 429, "throttled", errors={})
+    assert body["detail"] == "Request was throttled. Expected available in 60 seconds."
+    assert response["Retry-After"] == "60"
+
+
+def test_throttled_client_may_read_again_after_retry_after(api, example, tiny_rate):
+    api.get("/api/v1/claims/")
+    api.get("/api/v1/claims/")
+    tiny_rate.now += 30
+    assert api.get("/api/v1/claims/")["Retry-After"] == "30"
+
+    tiny_rate.now += 30
+
+    assert api.get("/api/v1/claims/").status_code == 200
+
+
+def test_each_address_has_its_own_budget(api, example, tiny_rate):
+    for _ in range(2):
+        api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1")
+
+    assert api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1").status_code == 429
+    assert api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.2").status_code == 200
+
+
+def test_throttled_response_is_readable_cross_origin(api, example, tiny_rate):
+    api.get("/api/v1/claims/")
+    api.get("/api/v1/claims/")
+
+    response = api.get("/api/v1/claims/", HTTP_ORIGIN=ORIGIN)
+
+    assert response.status_code == 429
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_default_rate_lets_a_reader_browse(api, example):
+    statuses = {api.get("/api/v1/claims/").status_code for _ in range(30)}
+
+    assert statuses == {200}

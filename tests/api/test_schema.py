@@ -1,0 +1,237 @@
+"""The OpenAPI schema: valid, complete, and true to what the API answers.
+
+The schemathesis run sends generated requests (valid and invalid) to every GET operation of the
+schema, through the WSGI application, against the worked example, and checks each answer: no
+server error, and status, content type, headers and body as the schema documents them.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import schemathesis
+from django.contrib.staticfiles import finders
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+from rest_framework.throttling import AnonRateThrottle
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+
+pytestmark = pytest.mark.django_db
+
+LIST_OPERATIONS = {
+    "/api/v1/arguments/",
+    "/api/v1/claims/",
+    "/api/v1/notes/",
+    "/api/v1/search/",
+    "/api/v1/speakers/",
+    "/api/v1/videos/",
+}
+
+
+@pytest.fixture
+def schema(api) -> dict:
+    response = api.get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(schema: dict):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def parameter(operation: dict, name: str) -> dict:
+    (found,) = [p for p in operation["parameters"] if p["name"] == name]
+    return found
+
+
+def test_schema_is_valid_openapi(schema):
+    validate(schema)
+
+
+def test_schema_documents_every_public_endpoint_and_only_reads(schema):
+    assert {(path, method) for path, method, _ in operations(schema)} == {
+        (path, "get")
+        for path in [
+            *LIST_OPERATIONS,
+            "/api/v1/annotations/{id}/",
+            "/api/v1/arguments/{id}/",
+            "/api/v1/claims/{id}/",
+            "/api/v1/notes/{slug}/",
+            "/api/v1/speakers/{slug}/",
+            "/api/v1/topics/{slug}/",
+            "/api/v1/videos/{youtube_id}/",
+            "/api/v1/videos/{youtube_id}/annotations/",
+        ]
+    }
+
+
+def test_every_operation_has_a_summary(schema):
+    missing = [(path, method) for path, method, op in operations(schema) if not op.get("summary")]
+
+    assert missing == []
+
+
+def test_every_parameter_is_described(schema):
+    missing = [
+        (path, p["name"])
+        for path, _, op in operations(schema)
+        for p in op.get("parameters", [])
+        if not p.get("description")
+    ]
+
+    assert missing == []
+
+
+@pytest.mark.parametrize("path", sorted(LIST_OPERATIONS))
+def test_every_list_documents_its_bounded_page_size(schema, path):
+    page_size = parameter(schema["paths"][path]["get"], "page_size")
+
+    assert page_size["in"] == "query"
+    assert page_size["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+
+
+def test_claim_list_documents_each_filter_and_the_ordering_choices(schema):
+    operation = schema["paths"]["/api/v1/claims/"]["get"]
+
+    assert {p["name"] for p in operation["parameters"]} == {
+        "video",
+        "speaker",
+        "topic",
+        "q",
+        "stance",
+        "ordering",
+        "cursor",
+        "page_size",
+    }
+    assert parameter(operation, "ordering")["schema"] == {
+        "type": "string",
+        "enum": ["-id", "-published_at", "id", "published_at"],
+    }
+    assert parameter(operation, "stance")["schema"]["enum"] == ["against", "for"]
+    for name in ("video", "speaker", "topic", "q"):
+        assert parameter(operation, name)["schema"] == {"type": "string"}, name
+
+
+def test_every_operation_documents_its_errors_in_the_one_shape(schema):
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, _, operation in operations(schema):
+        responses = operation["responses"]
+        assert {"200", "400", "404", "429"} <= set(responses), path
+        for code in ("400", "404", "429"):
+            contents = responses[code]["content"].values()
+            assert [content["schema"] for content in contents] == [error] * len(contents), path
+        assert responses["429"]["headers"]["Retry-After"]["required"] is True
+        assert {"ETag", "Last-Modified"} <= set(responses["200"]["headers"]), path
+    assert schema["components"]["schemas"]["Error"]["required"] == [
+        "code",
+        "detail",
+        "errors",
+        "status",
+    ]
+
+
+def test_annotation_operations_document_the_web_annotation_media_type(schema):
+    media_type = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+    for path in ("/api/v1/annotations/{id}/", "/api/v1/videos/{youtube_id}/annotations/"):
+        assert list(schema["paths"][path]["get"]["responses"]["200"]["content"]) == [media_type]
+
+
+# Schemathesis --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_schema(example, monkeypatch):
+    """The served schema, loaded through the WSGI application the fuzzer will call.
+
+    The rate limit is lifted, or the fuzzer's burst would be answered 429 before reaching
+    the views (the limit has tests of its own). Requests through the WSGI handler close the
+    database connection when they finish; Django's test client stops that, and so does this,
+    or the test's transaction would go with the connection.
+    """
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": None})
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+fuzzed = schemathesis.pytest.from_fixture("api_schema")
+
+
+@fuzzed.include(method="GET").parametrize()
+@settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_every_get_operation_answers_as_documented(case):
+    case.call_and_validate(
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+            response_schema_conformance,
+        ]
+    )
+
+
+# The docs pages ------------------------------------------------------------------------------
+
+
+class _Resources(HTMLParser):
+    """Every address a page loads: script and image sources, stylesheets and icons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in ("script", "img", "iframe") and attributes.get("src"):
+            self.urls.append(attributes["src"])
+        if tag == "link" and attributes.get("href"):
+            self.urls.append(attributes["href"])
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "/api/v1/docs/",
+            [
+                "/static/drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png",
+                "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css",
+                "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+                "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-standalone-preset.js",
+            ],
+        ),
+        ("/api/v1/redoc/", ["/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"]),
+    ],
+)
+def test_docs_pages_load_only_files_this_site_serves(api, url, expected):
+    html = api.get(url).content.decode()
+    resources = _Resources()
+    resources.feed(html)
+
+    assert resources.urls == expected
+    for address in resources.urls:
+        assert finders.find(address.removeprefix("/static/")), address
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "/api/v1/schema/" in html

@@ -1,0 +1,449 @@
+"""Searching claims and notes: what matches, what never leaks, how results read, and how the
+PostgreSQL index keeps up with edits.
+
+Vectors are refreshed when a transaction commits; the tests build their rows inside
+`django_capture_on_commit_callbacks(execute=True)` so the refresh runs as it would in production.
+"""
+
+from contextlib import suppress
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from claims import search, services
+from claims.models import Claim, Stance, Status
+from claims.search import (
+    search_claims,
+    search_index_rebuild,
+    search_notes,
+    snippet_html,
+)
+from notes import services as note_services
+from notes.importer import import_vault
+from notes.models import Note
+from tests.factories import (
+    AppearanceFactory,
+    ArgumentFactory,
+    ClaimFactory,
+    NoteFactory,
+    PublishedClaimFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="full-text ranking is PostgreSQL's"
+)
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="checks the SQLite stand-in for full-text search"
+)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Build rows in `with committed():` and their search vectors are refreshed on leaving."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def found_claims(q: str, queryset: QuerySet[Claim] | None = None) -> list[Claim]:
+    """What a public search finds, unless another starting `queryset` is given."""
+    return list(search_claims(Claim.objects.published() if queryset is None else queryset, q))
+
+
+def found_notes(q: str) -> list[Note]:
+    return list(search_notes(Note.objects.all(), q))
+
+
+# What matches, on both databases -------------------------------------------------------------
+
+
+def test_claim_matches_by_its_text(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open-sourcing AI models makes them safer")
+        PublishedClaimFactory(text="Smartphones take better photos")
+
+    assert found_claims("safer") == [claim]
+
+
+def test_claim_matches_by_a_quote_of_its_appearances(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        AppearanceFactory(claim=claim, quote="more eyes find the bugs sooner")
+
+    assert found_claims("eyes") == [claim]
+
+
+def test_claim_matches_by_a_published_argument(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        ArgumentFactory(claim=claim, text="Volunteers audit the weights", status=Status.PUBLISHED)
+
+    assert found_claims("volunteers") == [claim]
+
+
+@pytest.mark.parametrize(
+    "status, reason", [(Status.DRAFT, ""), (Status.RETRACTED, "Misattributed")]
+)
+def test_claim_never_matches_by_an_unpublished_argument(committed, status, reason):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        ArgumentFactory(
+            claim=claim, text="Malicious actors copy them", status=status, retraction_reason=reason
+        )
+
+    assert found_claims("malicious") == []
+
+
+def test_every_word_of_the_query_must_match(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        AppearanceFactory(claim=claim, quote="more eyes find the bugs")
+
+    assert found_claims("safer eyes") == [claim]
+    assert found_claims("safer photos") == []
+
+
+def test_only_published_claims_are_returned_from_published_claims(committed):
+    with committed():
+        published = PublishedClaimFactory(text="Closed models are safer")
+        ClaimFactory(text="Draft models are safer")
+        ClaimFactory(
+            text="Retracted models are safer",
+            status=Status.RETRACTED,
+            retraction_reason="Never said",
+        )
+
+    assert found_claims("safer") == [published]
+    assert len(found_claims("safer", Claim.objects.all())) == 3
+
+
+def test_notes_match_by_title_and_by_body(committed):
+    with committed():
+        by_title = NoteFactory(title="Photography pipelines", body_markdown="Cameras.")
+        by_body = NoteFactory(title="Phones", body_markdown="A photography pipeline [00:01:05].")
+        NoteFactory(title="Unrelated", body_markdown="Nothing to see.")
+
+    assert set(found_notes("photography")) == {by_title, by_body}
+    assert found_notes("cameras") == [by_title]
+
+
+@pytest.mark.parametrize("q", ["&|!", "!!!", '"', "-", "((", "\x00"])
+def test_a_query_of_punctuation_only_finds_nothing(committed, q):
+    with committed():
+        PublishedClaimFactory(text='Open & closed | models ! " - (( matter')
+        NoteFactory(title="Open & closed", body_markdown='&|! !!! " - ((')
+
+    assert found_claims(q) == []
+    assert found_notes(q) == []
+
+
+def test_results_carry_a_rank_and_a_snippet(committed):
+    with committed():
+        PublishedClaimFactory(text="Open models are safer")
+        NoteFactory(title="Safety", body_markdown="Open models are safer, some say.")
+
+    (claim,) = found_claims("safer")
+    (note,) = found_notes("safer")
+
+    assert isinstance(claim.rank, float)
+    assert snippet_html(claim.snippet) == "Open models are <mark>safer</mark>"
+    assert isinstance(note.rank, float)
+    assert "<mark>safer</mark>" in snippet_html(note.snippet)
+
+
+def test_searching_runs_no_query_until_the_results_are_read(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        claims = search_claims(Claim.objects.published(), "safer")
+        notes = search_notes(Note.objects.all(), "safer")
+
+    with django_assert_num_queries(2):
+        list(claims)
+        list(notes)
+
+
+def test_claims_extracted_in_bulk_are_found(committed, tmp_path):
+    (tmp_path / "note.md").write_text(
+        "---\ntitle: Open models\nvideoId: oX7OduG1YmI\n---\n\n"
+        "Open weights let volunteers audit them [00:42:05].\n"
+    )
+
+    with committed():
+        report = import_vault(
+            [tmp_path],
+            extract=lambda note, parsed: services.claims_extract_from_note(
+                note=note, parsed=parsed
+            ),
+        )
+
+    assert report.drafts == 1
+    (draft,) = found_claims("volunteers", Claim.objects.drafts())
+    assert draft.text == "Open weights let volunteers audit them."
+    assert [note.slug for note in found_notes("volunteers")] == ["open_models"]
+
+
+# Safe snippets --------------------------------------------------------------------------------
+
+
+def test_snippet_html_escapes_the_text_and_marks_only_the_matches():
+    raw = "<script>alert('x')</script> & \x02models\x03 <b>"
+
+    assert snippet_html(raw) == (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; <mark>models</mark> &lt;b&gt;"
+    )
+
+
+def test_snippet_of_a_claim_holding_markup_is_escaped(committed):
+    with committed():
+        PublishedClaimFactory(text="<script>alert('models')</script> models matter")
+
+    (claim,) = found_claims("matter")
+    html = snippet_html(claim.snippet)
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<mark>matter</mark>" in html
+
+
+# SQLite: a plain word match, and no vectors ---------------------------------------------------
+
+
+@sqlite_only
+def test_sqlite_marks_the_query_words_whatever_their_case(committed):
+    with committed():
+        PublishedClaimFactory(text="Models make models safer")
+
+    (claim,) = found_claims("MODELS")
+
+    assert snippet_html(claim.snippet) == "<mark>Models</mark> make <mark>models</mark> safer"
+
+
+@sqlite_only
+def test_sqlite_keeps_no_search_vectors(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        AppearanceFactory(claim=claim, quote="more eyes")
+        NoteFactory()
+        search_index_rebuild()
+
+    assert not Claim.objects.filter(search_vector__isnull=False).exists()
+    assert not Note.objects.filter(search_vector__isnull=False).exists()
+
+
+# PostgreSQL: ranking, language, and the index keeping up ---------------------------------------
+
+
+@postgres_only
+def test_a_match_in_the_claim_text_ranks_above_a_match_in_a_quote(committed):
+    with committed():
+        by_quote = PublishedClaimFactory(text="Open models are safer")
+        AppearanceFactory(claim=by_quote, quote="transparency helps")
+        by_text = PublishedClaimFactory(text="Transparency helps security")
+
+    assert found_claims("transparency") == [by_text, by_quote]
+
+
+@postgres_only
+def test_a_match_in_a_note_title_ranks_above_a_match_in_its_body(committed):
+    with committed():
+        by_body = NoteFactory(title="Phones", body_markdown="Some photography talk.")
+        by_title = NoteFactory(title="Photography", body_markdown="Cameras and lenses.")
+
+    assert found_notes("photography") == [by_title, by_body]
+
+
+@postgres_only
+def test_words_match_by_their_stem(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open-sourcing AI models makes them safer")
+
+    assert found_claims("model") == [claim]
+    assert snippet_html(found_claims("model")[0].snippet) == (
+        "Open-sourcing AI <mark>models</mark> makes them safer"
+    )
+
+
+@postgres_only
+def test_web_search_syntax_excludes_words_and_matches_phrases(committed):
+    with committed():
+        open_claim = PublishedClaimFactory(text="Open models are safer")
+        closed_claim = PublishedClaimFactory(text="Closed models are safer")
+
+    assert found_claims("safer -closed") == [open_claim]
+    assert found_claims('"closed models"') == [closed_claim]
+    assert found_claims('"safer models"') == []
+
+
+@postgres_only
+def test_a_long_note_gets_a_short_snippet_around_the_match(committed):
+    filler = "Words about nothing in particular. " * 200
+    with committed():
+        NoteFactory(title="Long", body_markdown=f"{filler}Cameras need photography. {filler}")
+
+    (note,) = found_notes("photography")
+
+    assert "\x02photography\x03" in note.snippet
+    assert len(note.snippet.split()) < 50
+
+
+@postgres_only
+def test_editing_a_quote_refreshes_its_claim(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        appearance = AppearanceFactory(claim=claim, quote="more eyes")
+
+    with committed():
+        appearance.quote = "fewer bugs"
+        appearance.save()  # as the admin's change form does
+
+    assert found_claims("bugs") == [claim]
+    assert found_claims("eyes") == []
+
+
+@postgres_only
+def test_publishing_and_retracting_an_argument_refreshes_its_claim(committed, editor):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        argument = ArgumentFactory(claim=claim, stance=Stance.FOR, text="Volunteers audit them")
+    assert found_claims("volunteers") == []
+
+    with committed():
+        services.argument_publish(argument=argument, actor=editor)
+    assert found_claims("volunteers") == [claim]
+
+    with committed():
+        services.argument_retract(argument=argument, actor=editor, reason="No source")
+    assert found_claims("volunteers") == []
+
+
+@postgres_only
+def test_merging_moves_quotes_to_the_claim_kept(committed, editor):
+    with committed():
+        keep = PublishedClaimFactory(text="Open models are safer")
+        duplicate = PublishedClaimFactory(text="Open weights are safer")
+        AppearanceFactory(claim=duplicate, quote="more eyes")
+
+    with committed():
+        services.claim_merge(keep=keep, duplicates=[duplicate], actor=editor)
+
+    assert found_claims("eyes", Claim.objects.all()) == [keep]
+
+
+@postgres_only
+def test_deleting_an_appearance_refreshes_its_claim(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        appearance = AppearanceFactory(claim=claim, quote="more eyes")
+
+    with committed():
+        appearance.delete()
+
+    assert found_claims("eyes") == []
+
+
+@postgres_only
+def test_reverting_a_claim_refreshes_it(committed, editor):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+    with committed():
+        claim.text = "Closed models are safer"
+        claim.save()
+
+    with committed():
+        services.history_revert(record=claim.history.earliest(), actor=editor)
+
+    assert found_claims("open") == [claim]
+    assert found_claims("closed") == []
+
+
+@postgres_only
+def test_editing_a_note_refreshes_it(committed, editor):
+    with committed():
+        note = NoteFactory(title="Phones", body_markdown="Cameras.")
+
+    with committed():
+        note.body_markdown = "Photography pipelines."
+        note_services.note_save(note=note, actor=editor)
+
+    assert found_notes("photography") == [note]
+    assert found_notes("cameras") == []
+
+
+@postgres_only
+def test_a_transaction_refreshes_its_claims_in_one_go(committed, monkeypatch):
+    refreshed: list[set[int]] = []
+    monkeypatch.setattr(
+        search, "search_index_refresh_claims", lambda claim_ids: refreshed.append(set(claim_ids))
+    )
+
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        AppearanceFactory.create_batch(3, claim=claim, quote="more eyes")
+
+    # Each save asked for a refresh; the first callback took every id, the others found none.
+    assert len(refreshed) == 4
+    assert [claim.pk in ids for ids in refreshed] == [True, False, False, False]
+
+
+@postgres_only
+def test_a_rolled_back_savepoint_loses_no_later_refresh(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+
+    with committed():
+        with suppress(RuntimeError), transaction.atomic():
+            AppearanceFactory(claim=claim, quote="abandoned words")
+            raise RuntimeError("the savepoint rolls back")
+        AppearanceFactory(claim=claim, quote="more eyes")
+
+    assert found_claims("eyes") == [claim]
+    assert found_claims("abandoned") == []
+
+
+@postgres_only
+def test_rebuild_fills_vectors_that_are_missing(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+        note = NoteFactory(title="Safety", body_markdown="Safer.")
+    Claim.objects.update(search_vector=None)
+    Note.objects.update(search_vector=None)
+    assert found_claims("safer") == []
+
+    search_index_rebuild()
+
+    assert found_claims("safer") == [claim]
+    assert found_notes("safety") == [note]
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "table, index",
+    [("claims_claim", "claim_search_vector_gin"), ("notes_note", "note_search_vector_gin")],
+)
+def test_the_search_vectors_have_a_gin_index(table, index):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexname = %s",
+            [table, index],
+        )
+        (definition,) = cursor.fetchone()
+
+    assert "USING gin (search_vector)" in definition
+
+
+@postgres_only
+def test_a_search_over_many_claims_uses_the_gin_index():
+    Claim.objects.bulk_create(
+        Claim(text=f"Claim number {n} about nothing", status=Status.PUBLISHED) for n in range(3000)
+    )
+    PublishedClaimFactory(text="Transparency helps security")
+    search_index_rebuild()
+    with connection.cursor() as cursor:
+        # What VACUUM would do, if it could run in the test's transaction: move the new
+        # entries from GIN's pending list into the index proper, and refresh the statistics.
+        cursor.execute("SELECT gin_clean_pending_list('claim_search_vector_gin')")
+        cursor.execute("ANALYZE claims_claim")
+
+    plan = search_claims(Claim.objects.published(), "transparency").explain()
+
+    assert "claim_search_vector_gin" in plan
