@@ -72,6 +72,8 @@ YOUTUBE_ID_PARAMETER = OpenApiParameter(
     ),
 )
 class VideoViewSet(PublicReadViewSet):
+    """Videos in which claims were made; a video's page lists its published claims in time order."""
+
     lookup_field = "youtube_id"
     lookup_value_regex = KEY_PATTERN
     filter_backends = [DjangoFilterBackend]
@@ -156,6 +158,8 @@ CLAIM_ORDERING = ["published_at", "id"]
     ),
 )
 class ClaimViewSet(PublicReadViewSet):
+    """Published claims: where and when each was made, and the arguments for and against it."""
+
     lookup_value_regex = KEY_PATTERN
     pagination_class = CursorPagePagination
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
@@ -203,6 +207,8 @@ class ClaimViewSet(PublicReadViewSet):
     retrieve=extend_schema(summary="A published argument", parameters=[ID_PARAMETER]),
 )
 class ArgumentViewSet(PublicReadViewSet):
+    """Published arguments for and against published claims, each with its evidence."""
+
     lookup_value_regex = KEY_PATTERN
     serializer_class = serializers.ArgumentListSerializer
     filter_backends = [DjangoFilterBackend]
@@ -219,6 +225,8 @@ class ArgumentViewSet(PublicReadViewSet):
     ),
 )
 class SpeakerViewSet(PublicReadViewSet):
+    """People who made claims or arguments."""
+
     serializer_class = serializers.SpeakerSerializer
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
@@ -247,6 +255,8 @@ def _link_target(request, slug: str, target: Note | Channel | None) -> tuple[str
     ),
 )
 class NoteViewSet(PublicReadViewSet):
+    """The vault notes the claims were drawn from."""
+
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
 
@@ -290,6 +300,8 @@ class NoteViewSet(PublicReadViewSet):
     )
 )
 class TopicViewSet(PublicReadMixin, viewsets.GenericViewSet):
+    """Any wikilink target: the note or channel it names, else a topic page, with its backlinks."""
+
     serializer_class = serializers.TopicPageSerializer
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
@@ -330,6 +342,8 @@ class TopicViewSet(PublicReadMixin, viewsets.GenericViewSet):
     )
 )
 class AnnotationViewSet(PublicReadMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Appearances of published claims as W3C Web Annotations on the video's time span."""
+
     lookup_value_regex = KEY_PATTERN
     renderer_classes = [JSONLDRenderer, BrowsableAPIRenderer]
     pagination_class = None
