@@ -37,6 +37,8 @@ def claim_list() -> QuerySet[Claim]:
     """Published claims with their appearances, topics and argument counts."""
     return (
         Claim.objects.published()
+        # The search vector is as long as the text it indexes, and no response shows it.
+        .defer("search_vector")
         .annotate(
             arguments_for_count=_published_argument_count(Stance.FOR),
             arguments_against_count=_published_argument_count(Stance.AGAINST),
@@ -55,6 +57,7 @@ def claim_detail() -> QuerySet[Claim]:
     """
     return (
         Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
+        .defer("search_vector")
         .select_related("merged_into")
         .prefetch_related(
             Prefetch("appearances", queryset=_appearances()),
@@ -98,7 +101,7 @@ def video_detail() -> QuerySet[Video]:
 
 
 def note_list() -> QuerySet[Note]:
-    return Note.objects.select_related("video").order_by("title", "id")
+    return Note.objects.defer("search_vector").select_related("video").order_by("title", "id")
 
 
 def note_detail() -> QuerySet[Note]:

@@ -7,9 +7,10 @@ size answers 400 with a message instead of being silently ignored.
 
 import hashlib
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -215,6 +216,19 @@ class PublicReadSchema(AutoSchema):
         return responses
 
 
+#: How long a rendered response stays cached. Its key names the content revision, so a change
+#: makes it unreachable at once; the timeout only frees the memory of unreachable entries.
+RESPONSE_CACHE_SECONDS = 600
+
+
+class CachedResponse(Exception):
+    """Raised in `initial` to answer with a response rendered earlier for the same revision."""
+
+    def __init__(self, content: bytes, headers: dict[str, str]) -> None:
+        self.content = content
+        self.headers = headers
+
+
 class PublicReadMixin:
     """What makes a view a public read endpoint.
 
@@ -228,6 +242,18 @@ class PublicReadMixin:
     #: Query parameters the view reads itself, besides filters, ordering and pagination.
     extra_query_params: frozenset[str] = frozenset()
 
+    def dispatch(self, request, *args, **kwargs):
+        # A conditional GET is answered before DRF builds its request: with the revision,
+        # the path and the Accept header, nothing else is needed to know the copy is current.
+        if request.method in ("GET", "HEAD") and "If-None-Match" in request.headers:
+            self.request = request
+            self._revision = revisions.current()
+            if self._client_is_current(request):
+                response = self._with_validators(HttpResponseNotModified())
+                response["Vary"] = "Accept"
+                return response
+        return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self._reject_unknown_parameters(request)
@@ -238,8 +264,17 @@ class PublicReadMixin:
             self._revision = revisions.current()
             if self._client_is_current(request):
                 raise NotModified()
+            if self._response_is_cacheable(request):
+                cached = cache.get(self._response_cache_key())
+                if cached is not None:
+                    raise CachedResponse(*cached)
 
     def handle_exception(self, exc):
+        if isinstance(exc, CachedResponse):
+            response = HttpResponse(exc.content)
+            for name, value in exc.headers.items():
+                response[name] = value
+            return self._with_validators(response)
         if isinstance(exc, NotModified):
             return self._with_validators(Response(status=status.HTTP_304_NOT_MODIFIED))
         return super().handle_exception(exc)
@@ -248,7 +283,28 @@ class PublicReadMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if response.status_code == status.HTTP_200_OK and hasattr(self, "_revision"):
             self._with_validators(response)
+            if isinstance(response, Response) and self._response_is_cacheable(request):
+                response.render()
+                headers = {
+                    name: value
+                    for name, value in response.items()
+                    if name not in ("ETag", "Last-Modified")
+                }
+                cache.set(
+                    self._response_cache_key(),
+                    (response.content, headers),
+                    RESPONSE_CACHE_SECONDS,
+                )
         return response
+
+    def _response_is_cacheable(self, request) -> bool:
+        # The browsable API's HTML carries the reader's CSRF token and login state.
+        return request.method == "GET" and request.accepted_renderer.format != "api"
+
+    def _response_cache_key(self) -> str:
+        # `changed_at` too: a restored database or a rolled-back test can repeat a number.
+        changed = self._revision.changed_at.timestamp()
+        return f"api-response:{self._etag()}:{changed}"
 
     def allowed_query_params(self) -> set[str]:
         allowed = {"format", *self.extra_query_params}
@@ -284,10 +340,14 @@ class PublicReadMixin:
             raise exceptions.ValidationError(errors)
 
     def _etag(self) -> str:
-        # The same revision gives a different ETag per URL and per representation.
-        request = self.request
-        variant = f"{request.get_full_path()}|{request.accepted_media_type}"
-        return quote_etag(f"{self._revision.number}-{_short_hash(variant)}")
+        # The same revision gives a different ETag per address (host included: responses hold
+        # absolute URLs) and per representation asked for.
+        if getattr(self, "_etag_value", None) is None:
+            request = self.request
+            address = request.build_absolute_uri()
+            variant = f"{address}|{request.headers.get('Accept', '')}"
+            self._etag_value = quote_etag(f"{self._revision.number}-{_short_hash(variant)}")
+        return self._etag_value
 
     def _client_is_current(self, request) -> bool:
         if_none_match = request.headers.get("If-None-Match")
