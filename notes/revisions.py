@@ -4,12 +4,19 @@ The API's ETags and Last-Modified dates come from it, so deciding that a client'
 still current costs one indexed read instead of building the response. Writers bump it inside
 their own transaction; the row lock makes concurrent writers take turns, so the number grows
 in commit order and a reader never sees a revision that hides a committed change.
+
+Each process trusts the revision it read for `CONTENT_REVISION_TRUST_SECONDS` (one second by
+default) before reading it again: HTTP dates have a one-second grain, so `Last-Modified` is
+never more precise than that, and a busy API then reads the row once a second instead of once
+a request. A process that writes forgets its copy at once.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -23,21 +30,26 @@ class Revision:
     changed_at: datetime
 
 
+#: The revision this process read last, and when (time.monotonic()).
+_remembered: tuple[float, Revision] | None = None
+
+
 def current() -> Revision:
-    # Raw SQL: every API read asks this first, and the ORM takes several times longer to build
-    # the query than the database takes to answer it.
-    with connection.cursor() as cursor:
-        cursor.execute(_CURRENT_SQL)
-        row = cursor.fetchone()
-    if row is None:
-        return Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
-    number, changed_at = row
-    if isinstance(changed_at, str):  # SQLite's raw rows hold text
-        changed_at = datetime.fromisoformat(changed_at).replace(tzinfo=UTC)
-    return Revision(number, changed_at)
+    global _remembered
+    now = time.monotonic()
+    remembered = _remembered
+    if remembered is not None and now - remembered[0] < settings.CONTENT_REVISION_TRUST_SECONDS:
+        return remembered[1]
+    row = ContentRevision.objects.filter(pk=1).values_list("number", "changed_at").first()
+    revision = Revision(*row) if row else Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
+    _remembered = (now, revision)
+    return revision
 
 
-_CURRENT_SQL = f"SELECT number, changed_at FROM {ContentRevision._meta.db_table} WHERE id = 1"
+def forget() -> None:
+    """Make the next `current()` of this process read the revision again."""
+    global _remembered
+    _remembered = None
 
 
 def bump() -> None:
@@ -50,6 +62,9 @@ def bump() -> None:
             ContentRevision.objects.get_or_create(
                 pk=1, defaults={"number": 1, "changed_at": timezone.now()}
             )
+    # Now, for this transaction's own reads, and after the commit, for everyone else's.
+    forget()
+    transaction.on_commit(forget)
 
 
 def track(*models: type[Model]) -> None:

@@ -38,6 +38,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+
+
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None:
@@ -173,6 +183,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# How long a process trusts the content revision it read (see notes/revisions.py), in seconds.
+CONTENT_REVISION_TRUST_SECONDS = env_float("CONTENT_REVISION_TRUST_SECONDS", 1.0)
 
 # Anyone may read the API from any web page; nothing but reads is offered across origins.
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -12,6 +12,7 @@ from notes import revisions
 from notes import services as note_services
 from tests.api import worked_example as ex
 from tests.api.helpers import assert_error
+from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -303,3 +304,31 @@ def test_the_default_rate_lets_a_reader_browse(api, example):
     statuses = {api.get("/api/v1/claims/").status_code for _ in range(30)}
 
     assert statuses == {200}
+
+
+# The revision a process remembers ---------------------------------------------------------
+
+
+def test_a_process_rereads_the_revision_only_after_trusting_it_for_a_while(
+    api, example, settings, django_assert_num_queries
+):
+    settings.CONTENT_REVISION_TRUST_SECONDS = 60
+    revisions.forget()
+    first = revisions.current()
+
+    with django_assert_num_queries(0):
+        assert revisions.current() == first
+
+    settings.CONTENT_REVISION_TRUST_SECONDS = 0
+    with django_assert_num_queries(1):
+        assert revisions.current() == first
+
+
+def test_a_write_in_this_process_is_seen_at_once_despite_the_trust(api, example, settings):
+    settings.CONTENT_REVISION_TRUST_SECONDS = 60
+    response = api.get("/api/v1/claims/")
+    etag = response["ETag"]
+
+    services.claim_publish(claim=ClaimFactory(text="A fresh claim."), actor=None)
+
+    assert api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=etag).status_code == 200
