@@ -4,6 +4,8 @@ Statuses are never edited in a form: the publish, retract and merge actions call
 which check each transition and record it.
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
@@ -147,50 +149,65 @@ class HasArgumentsFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _run_transition(modeladmin, request, items, action, verb: str) -> None:
-    done, refused = 0, []
-    for item in items:
-        try:
-            action(item)
-            done += 1
-        except services.TransitionError as error:
-            refused.append(str(error))
-    if done:
-        modeladmin.message_user(request, f"{verb} {done} item(s).", messages.SUCCESS)
-    for message in refused:
-        modeladmin.message_user(request, message, messages.WARNING)
+class StatusActionsMixin:
+    """Publish and Retract actions that go through the claims services, one item at a time.
 
+    Subclasses name the services: `publish_service(item, actor)` and
+    `retract_service(item, actor, reason)`.
+    """
 
-def _retract_action(modeladmin, request, queryset, retract):
-    """Ask for a reason on an intermediate page, then retract each selected item."""
-    form = RetractForm(request.POST if "confirm" in request.POST else None)
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        _run_transition(
-            modeladmin,
-            request,
-            queryset,
-            lambda item: retract(item, actor=request.user, reason=reason),
-            "Retracted",
+    publish_service: Callable
+    retract_service: Callable
+
+    @admin.action(description="Publish selected %(verbose_name_plural)s")
+    def publish(self, request: HttpRequest, queryset: QuerySet):
+        self._transition_each(
+            request, queryset, lambda item: self.publish_service(item, request.user), "Published"
         )
-        return None
-    return TemplateResponse(
-        request,
-        "admin/claims/retract.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": "Retract: give a reason",
-            "opts": modeladmin.model._meta,
-            "items": queryset,
-            "form": form,
-            "action": request.POST["action"],
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
-    )
+
+    @admin.action(description="Retract selected %(verbose_name_plural)s…")
+    def retract(self, request: HttpRequest, queryset: QuerySet):
+        """Ask for a reason on an intermediate page, then retract each selected item."""
+        form = RetractForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._transition_each(
+                request,
+                queryset,
+                lambda item: self.retract_service(item, request.user, reason),
+                "Retracted",
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/claims/retract.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Retract: give a reason",
+                "opts": self.model._meta,
+                "items": queryset,
+                "form": form,
+                "action": "retract",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    def _transition_each(self, request, items, transition, verb: str) -> None:
+        done, refused = 0, []
+        for item in items:
+            try:
+                transition(item)
+                done += 1
+            except services.TransitionError as error:
+                refused.append(str(error))
+        if done:
+            self.message_user(request, f"{verb} {done} item(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
 
 
 @admin.register(Claim)
-class ClaimAdmin(HistoryAdmin):
+class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
     list_display = [
         "id",
         "short_text",
@@ -223,6 +240,13 @@ class ClaimAdmin(HistoryAdmin):
     ]
     inlines = [AppearanceInline, ArgumentForInline, ArgumentAgainstInline]
     actions = ["publish", "retract", "merge"]
+
+    def publish_service(self, claim, actor):
+        return services.claim_publish(claim=claim, actor=actor)
+
+    def retract_service(self, claim, actor, reason):
+        return services.claim_retract(claim=claim, actor=actor, reason=reason)
+
     history_list_display = ["status"]
 
     def get_queryset(self, request):
@@ -274,22 +298,6 @@ class ClaimAdmin(HistoryAdmin):
             claim.first_appearances = [first[claim.pk]] if claim.pk in first else []
         changelist.result_list = page
         return changelist
-
-    @admin.action(description="Publish selected claims")
-    def publish(self, request: HttpRequest, queryset: QuerySet[Claim]):
-        _run_transition(
-            self,
-            request,
-            queryset,
-            lambda claim: services.claim_publish(claim=claim, actor=request.user),
-            "Published",
-        )
-
-    @admin.action(description="Retract selected claims…")
-    def retract(self, request: HttpRequest, queryset: QuerySet[Claim]):
-        return _retract_action(
-            self, request, queryset, lambda claim, **kw: services.claim_retract(claim=claim, **kw)
-        )
 
     @admin.action(description="Merge selected duplicate claims…")
     def merge(self, request: HttpRequest, queryset: QuerySet[Claim]):
@@ -356,7 +364,7 @@ class AppearanceAdmin(TimestampInputMixin, HistoryAdmin):
 
 
 @admin.register(Argument)
-class ArgumentAdmin(TimestampInputMixin, HistoryAdmin):
+class ArgumentAdmin(StatusActionsMixin, TimestampInputMixin, HistoryAdmin):
     list_display = ["short_text", "stance", "status", "claim", "time", "source"]
     list_select_related = ["claim", "video"]
     list_filter = ["status", "stance"]
@@ -373,6 +381,13 @@ class ArgumentAdmin(TimestampInputMixin, HistoryAdmin):
         ("status", "retraction_reason"),
     ]
     actions = ["publish", "retract"]
+
+    def publish_service(self, argument, actor):
+        return services.argument_publish(argument=argument, actor=actor)
+
+    def retract_service(self, argument, actor, reason):
+        return services.argument_retract(argument=argument, actor=actor, reason=reason)
+
     history_list_display = ["status"]
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -392,22 +407,3 @@ class ArgumentAdmin(TimestampInputMixin, HistoryAdmin):
         if not argument.source_url:
             return "—"
         return format_html('<a href="{}" rel="noopener">source ↗</a>', argument.source_url)
-
-    @admin.action(description="Publish selected arguments")
-    def publish(self, request: HttpRequest, queryset: QuerySet[Argument]):
-        _run_transition(
-            self,
-            request,
-            queryset,
-            lambda argument: services.argument_publish(argument=argument, actor=request.user),
-            "Published",
-        )
-
-    @admin.action(description="Retract selected arguments…")
-    def retract(self, request: HttpRequest, queryset: QuerySet[Argument]):
-        return _retract_action(
-            self,
-            request,
-            queryset,
-            lambda item, **kw: services.argument_retract(argument=item, **kw),
-        )
