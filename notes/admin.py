@@ -21,10 +21,23 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
+        obj._change_reason = self.change_reason(request, change)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows (a claim's appearances and arguments) get the same account of why.
+        for inline_form in formset.forms:
+            row = inline_form.instance
+            row._change_reason = self.change_reason(request, not row._state.adding)
+        super().save_formset(request, form, formset, change)
+
+    @staticmethod
+    def change_reason(request, change: bool) -> str:
+        """What the history row says of an edit made in the admin."""
         version = getattr(request, "reverting_to_version", None)
         if version is not None:
-            obj._change_reason = f"Reverted to version {version}"
-        super().save_model(request, obj, form, change)
+            return f"Reverted to version {version}"
+        return "Edited in the admin" if change else "Added in the admin"
 
     def has_delete_permission(self, request, obj=None):
         # Public records are retracted, never deleted: deletions cannot be reverted.
@@ -151,12 +164,7 @@ class NoteAdmin(HistoryAdmin):
         return mark_safe(f'<div class="rendered-note">{html}</div>')
 
     def save_model(self, request, obj, form, change):
-        version = getattr(request, "reverting_to_version", None)
-        note_save(
-            note=obj,
-            actor=request.user,
-            reason=f"Reverted to version {version}" if version is not None else "",
-        )
+        note_save(note=obj, actor=request.user, reason=self.change_reason(request, change))
 
 
 @admin.register(WikiLink)

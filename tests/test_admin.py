@@ -165,6 +165,8 @@ def test_adding_an_argument_inline_takes_the_stance_of_its_section(editor_client
         2500,
         Status.DRAFT,
     )
+    assert argument.history.get().history_change_reason == "Added in the admin"
+    assert claim.history.latest().history_change_reason == "Edited in the admin"
 
 
 def post_action(client, model: str, action: str, objects, **extra):
