@@ -353,7 +353,8 @@ class PublicReadMixin:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
             tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-            return "*" in tags or self._etag() in tags
+            # No `*`: it would answer 304 before the view could say the address is a 400 or 404.
+            return self._etag() in tags
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
         return since is not None and int(self._revision.changed_at.timestamp()) <= since
 
