@@ -45,6 +45,8 @@ class TimeAnchorSerializer(serializers.Serializer):
     end_timestamp = serializers.CharField(allow_null=True, help_text="`end_seconds` as HH:MM:SS.")
     url = serializers.URLField(allow_null=True, help_text="The video, opened at `start_seconds`.")
 
+    FIELDS = ["video", "start_seconds", "end_seconds", "timestamp", "end_timestamp", "url"]
+
 
 class ClaimRefSerializer(serializers.ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
@@ -60,18 +62,7 @@ class AppearanceSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
 
     class Meta:
         model = Appearance
-        fields = [
-            "id",
-            "video",
-            "start_seconds",
-            "end_seconds",
-            "timestamp",
-            "end_timestamp",
-            "url",
-            "speaker",
-            "quote",
-            "annotation_url",
-        ]
+        fields = ["id", *TimeAnchorSerializer.FIELDS, "speaker", "quote", "annotation_url"]
 
 
 class VideoAppearanceSerializer(AppearanceSerializer):
@@ -94,12 +85,7 @@ class ArgumentSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
             "stance",
             "text",
             "speaker",
-            "video",
-            "start_seconds",
-            "end_seconds",
-            "timestamp",
-            "end_timestamp",
-            "url",
+            *TimeAnchorSerializer.FIELDS,
             "source_url",
             "premise",
         ]
