@@ -233,8 +233,10 @@ class PublicReadMixin:
     """What makes a view a public read endpoint.
 
     It refuses query parameters it does not know, and answers 304 when the client's copy is
-    current: the content revision moves on every committed change, so one cheap query tells
-    whether anything could have changed since the client's ETag or Last-Modified.
+    current: the content revision (`notes.revisions`) moves on every committed change, so one
+    cheap read tells whether anything could have changed since the client's ETag or
+    Last-Modified. For the same reason a rendered 200 can be kept under a key holding the
+    revision and served again until the next change, without building it anew.
     """
 
     pagination_class = PagePagination
