@@ -5,20 +5,23 @@ which check each transition and record it.
 """
 
 from collections.abc import Callable
+from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from claims import services
-from claims.forms import MergeForm, RetractForm, TimestampField
+from claims.forms import MergeForm, NoteUploadForm, RetractForm, TimestampField
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from notes.admin import HistoryAdmin
+from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
 
 TIME_LABELS = {"start_seconds": "Start", "end_seconds": "End"}
 
@@ -241,6 +244,44 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
     inlines = [AppearanceInline, ArgumentForInline, ArgumentAgainstInline]
     actions = ["publish", "retract", "merge"]
 
+    def get_urls(self):
+        import_notes = path(
+            "import-notes/",
+            self.admin_site.admin_view(self.import_notes_view),
+            name="claims_claim_import_notes",
+        )
+        return [import_notes, *super().get_urls()]
+
+    def import_notes_view(self, request: HttpRequest):
+        """Upload vault notes and import them, as `manage.py import_notes` does with paths."""
+        if not request.user.has_perms(["notes.add_note", "notes.change_note"]):
+            raise PermissionDenied
+        form = NoteUploadForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            if form.cleaned_data["extract_claims"] and not request.user.has_perm(
+                "claims.add_claim"
+            ):
+                raise PermissionDenied
+            report = _import_uploads(
+                form.cleaned_data["files"],
+                dry_run=form.cleaned_data["dry_run"],
+                extract_claims=form.cleaned_data["extract_claims"],
+                actor=request.user,
+            )
+        return TemplateResponse(
+            request,
+            "admin/claims/import_notes.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import notes",
+                "opts": self.model._meta,
+                "form": form,
+                "report": report,
+                "dry_run": form.is_bound and form.cleaned_data.get("dry_run"),
+            },
+        )
+
     def publish_service(self, claim, actor):
         return services.claim_publish(claim=claim, actor=actor)
 
@@ -342,6 +383,34 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+
+#: Larger than any note the vault holds; a bigger upload is not a note.
+MAX_NOTE_BYTES = 1024 * 1024
+
+
+def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> ImportReport:
+    report = ImportReport()
+    notes = []
+    for upload in files:
+        name = Path(upload.name).name
+        if Path(name).suffix.lower() not in NOTE_SUFFIXES:
+            report.errors.append(f"{name}:1: not a markdown note (expected a .md file)")
+        elif upload.size > MAX_NOTE_BYTES:
+            report.errors.append(f"{name}:1: larger than 1 MB, too large for a note")
+        else:
+            notes.append(UploadedNote(name=name, data=upload.read()))
+
+    def extract(note, parsed) -> int:
+        return services.claims_extract_from_note(note=note, parsed=parsed, actor=actor)
+
+    return import_notes(
+        notes,
+        report=report,
+        dry_run=dry_run,
+        extract=extract if extract_claims else None,
+        actor=actor,
+    )
 
 
 def _default_keeper(claims: QuerySet[Claim]) -> Claim:

@@ -50,3 +50,33 @@ class MergeForm(forms.Form):
     def __init__(self, *args, claims, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["keep"].queryset = claims
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field, as Django's documentation shows it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+class NoteUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Notes",
+        help_text="Markdown notes (.md) in the vault's format; choose as many as you like.",
+    )
+    extract_claims = forms.BooleanField(
+        required=False,
+        help_text="Make a draft claim of each timestamped sentence, for review.",
+    )
+    dry_run = forms.BooleanField(
+        required=False, help_text="Report what would happen, and save nothing."
+    )

@@ -8,7 +8,9 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -79,6 +81,26 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
+class NoteSource(Protocol):
+    """A note to import: a `Path`, or an `UploadedNote`. Its `str()` names it in reports."""
+
+    def read_bytes(self) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedNote:
+    """A note that arrived as bytes (an editor's upload), named by its file name."""
+
+    name: str
+    data: bytes
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def import_vault(
     paths: Iterable[Path],
     *,
@@ -97,13 +119,39 @@ def import_vault(
     files = find_note_files(paths, report)
     for message in report.errors:
         on_error(message)
+    return import_notes(
+        files,
+        report=report,
+        dry_run=dry_run,
+        extract=extract,
+        on_error=on_error,
+        progress=progress,
+    )
+
+
+def import_notes(
+    files: list[NoteSource],
+    *,
+    report: ImportReport | None = None,
+    dry_run: bool = False,
+    extract: Extractor | None = None,
+    on_error: Callable[[str], None] = lambda message: None,
+    progress: Callable[[list], Iterable] = lambda files: files,
+    actor: AbstractBaseUser | None = None,
+) -> ImportReport:
+    """Import `files` (paths or uploads) as `import_vault` does, each in its own savepoint.
+
+    `actor` is who the notes' history rows name: the editor who uploaded them, or nobody for
+    the command line.
+    """
+    report = report if report is not None else ImportReport()
     report.files = len(files)
-    slugs_seen: dict[str, Path] = {}
+    slugs_seen: dict[str, NoteSource] = {}
 
     with transaction.atomic():
         for path in progress(files):
             errors_before = len(report.errors)
-            _import_file(path, report, slugs_seen, extract)
+            _import_file(path, report, slugs_seen, extract, actor)
             for message in report.errors[errors_before:]:
                 on_error(message)
         if dry_run:
@@ -112,10 +160,11 @@ def import_vault(
 
 
 def _import_file(
-    path: Path,
+    path: NoteSource,
     report: ImportReport,
-    slugs_seen: dict[str, Path],
+    slugs_seen: dict[str, NoteSource],
     extract: Extractor | None,
+    actor: AbstractBaseUser | None,
 ) -> None:
     try:
         data = path.read_bytes()
@@ -148,6 +197,7 @@ def _import_file(
                 parsed=parsed,
                 source_path=str(path),
                 content_hash=hashlib.sha256(data).hexdigest(),
+                actor=actor,
             )
             drafts = extract(result.note, parsed) if extract else 0
     except ValidationError as error:

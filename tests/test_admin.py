@@ -309,3 +309,72 @@ def test_note_body_edit_refreshes_its_links(editor_client):
         "cleoabram",
         "new_topic",
     ]
+
+
+def upload(name: str, text: str | bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text if isinstance(text, bytes) else text.encode())
+
+
+NOTE = (
+    "---\ntitle: {title}\nvideoId: oX7OduG1YmI\n---\n\nFrom: [[cleoabram]]\n\nSafer [00:42:05].\n"
+)
+IMPORT_URL = "/admin/claims/claim/import-notes/"
+
+
+def test_editor_imports_uploaded_notes_and_sees_each_problem(editor_client, editor):
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [
+                upload("good.md", NOTE.format(title="Uploaded note")),
+                upload("broken.md", "no front matter here"),
+                upload("picture.png", b"\x89PNG"),
+            ],
+            "extract_claims": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.summary() == (
+        "2 files: 1 created, 0 updated, 0 unchanged, 2 errors "
+        "(1 not imported; 1 draft claims extracted)"
+    )
+    assert report.errors == [
+        "picture.png:1: not a markdown note (expected a .md file)",
+        "broken.md:1: no front matter: a note must start with a '---' line",
+    ]
+    note = Note.objects.get(slug="uploaded_note")
+    assert note.source_path == "good.md"
+    assert note.history.get().history_user == editor
+    assert Claim.objects.drafts().get().appearances.get().start_seconds == 2525
+
+    again = editor_client.post(
+        IMPORT_URL, {"files": [upload("good.md", NOTE.format(title="Uploaded note"))]}
+    )
+    assert (
+        again.context["report"].summary() == "1 files: 0 created, 0 updated, 1 unchanged, 0 errors"
+    )
+
+
+def test_import_dry_run_saves_nothing(editor_client):
+    response = editor_client.post(
+        IMPORT_URL, {"files": [upload("good.md", NOTE.format(title="Dry"))], "dry_run": "on"}
+    )
+
+    assert "Dry run: nothing was saved" in response.content.decode()
+    assert not Note.objects.exists()
+
+
+def test_import_page_is_for_editors_only(client, contributor):
+    client.force_login(contributor)
+    assert client.get(IMPORT_URL).status_code == 302
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    assert client.get(IMPORT_URL).status_code == 403
+
+
+def test_note_list_links_to_the_import_page(editor_client):
+    page = editor_client.get(reverse("admin:notes_note_changelist")).content.decode()
+    assert f'href="{IMPORT_URL}"' in page
