@@ -385,3 +385,18 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
         },
         status=404,
     )
+
+
+def require_non_blank_query_values(result, generator, request, public):
+    """drf-spectacular hook: a text query parameter, when given, must hold something.
+
+    The API answers 400 to `?q=` or `?video=` (see `PublicReadMixin`), so the schema says so.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
+                    schema.setdefault("pattern", r"\S")
+    return result
