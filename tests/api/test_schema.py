@@ -115,13 +115,15 @@ def test_claim_list_documents_each_filter_and_the_ordering_choices(schema):
         "cursor",
         "page_size",
     }
+    non_blank = {"minLength": 1, "pattern": r"\S"}
     assert parameter(operation, "ordering")["schema"] == {
         "type": "string",
         "enum": ["-id", "-published_at", "id", "published_at"],
+        **non_blank,
     }
     assert parameter(operation, "stance")["schema"]["enum"] == ["against", "for"]
-    for name in ("video", "speaker", "topic", "q"):
-        assert parameter(operation, name)["schema"] == {"type": "string"}, name
+    for name in ("video", "speaker", "topic", "q", "cursor"):
+        assert parameter(operation, name)["schema"] == {"type": "string", **non_blank}, name
 
 
 def test_every_operation_documents_its_errors_in_the_one_shape(schema):
