@@ -15,10 +15,19 @@ from notes.models import Channel, Topic, Video
 
 
 class KeyChoiceFilter(django_filters.ModelChoiceFilter):
-    """A row chosen by its public key (a YouTube id or a slug), which the schema shows as text."""
+    """A row chosen by its public key (a YouTube id or a slug), which the schema shows as text.
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    A key that names no row is refused with a message naming both: "No video has this YouTube
+    id."
+    """
+
+    def __init__(self, *args, queryset, to_field_name: str, **kwargs) -> None:
+        opts = queryset.model._meta
+        key = opts.get_field(to_field_name).verbose_name
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": f"No {opts.verbose_name} has this {key}."}
+        )
+        super().__init__(*args, queryset=queryset, to_field_name=to_field_name, **kwargs)
         # Per filter rather than on the class: a schema given for the class would replace
         # each filter's help text, and the parameter would go undescribed.
         schema = {"type": "string", "description": self.extra.get("help_text", "")}
@@ -30,21 +39,18 @@ class ClaimFilter(django_filters.FilterSet):
         queryset=Video.objects.all(),
         to_field_name="youtube_id",
         method="filter_video",
-        error_messages={"invalid_choice": "No video has this YouTube id."},
         help_text="Claims made in this video (its YouTube id).",
     )
     speaker = KeyChoiceFilter(
         queryset=Speaker.objects.all(),
         to_field_name="slug",
         method="filter_speaker",
-        error_messages={"invalid_choice": "No speaker has this slug."},
         help_text="Claims this speaker made (the speaker's slug).",
     )
     topic = KeyChoiceFilter(
         queryset=Topic.objects.all(),
         to_field_name="slug",
         method="filter_topic",
-        error_messages={"invalid_choice": "No topic has this slug."},
         help_text="Claims filed under this topic (its slug).",
     )
     stance = django_filters.ChoiceFilter(
@@ -98,13 +104,11 @@ class ArgumentFilter(django_filters.FilterSet):
         queryset=Speaker.objects.all(),
         to_field_name="slug",
         help_text="Arguments this speaker made (the speaker's slug).",
-        error_messages={"invalid_choice": "No speaker has this slug."},
     )
     video = KeyChoiceFilter(
         queryset=Video.objects.all(),
         to_field_name="youtube_id",
         help_text="Arguments whose evidence is in this video.",
-        error_messages={"invalid_choice": "No video has this YouTube id."},
     )
 
     class Meta:
@@ -116,7 +120,6 @@ class VideoFilter(django_filters.FilterSet):
     channel = KeyChoiceFilter(
         queryset=Channel.objects.all(),
         to_field_name="slug",
-        error_messages={"invalid_choice": "No channel has this slug."},
         help_text="Videos of this channel (its slug).",
     )
 
