@@ -8,7 +8,8 @@ GUNICORN_GRACEFUL_TIMEOUT     seconds a worker may finish its request after a st
 GUNICORN_MAX_REQUESTS         requests after which a worker is replaced; 0 never (1000)
 GUNICORN_MAX_REQUESTS_JITTER  up to this many more, at random, per worker (100)
 
-A malformed value stops gunicorn before it binds, with a message naming the variable.
+A malformed value stops gunicorn before it binds, with a message naming the variable (gunicorn
+itself refuses a WEB_CONCURRENCY that is not a number, with a traceback, before reading this).
 """
 
 import os
