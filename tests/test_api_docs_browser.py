@@ -22,8 +22,13 @@ from playwright.sync_api import Page, Response, Route, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-#: Long enough for a slow CI machine to parse the multi-megabyte Swagger and Redoc bundles.
+#: Long enough for a busy 2-core machine to parse the multi-megabyte Swagger and Redoc bundles
+#: and render the schema: Redoc took over 5 s there while the suite ran beside it.
 RENDER_TIMEOUT_MS = 30_000
+
+# The browser context's default timeout covers navigation and actions, not `expect()`, which
+# keeps its own 5 s default unless told.
+expect.set_options(timeout=RENDER_TIMEOUT_MS)
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),

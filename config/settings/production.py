@@ -4,6 +4,7 @@ A secret key and the allowed hosts must come from the environment; the demo defa
 """
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -35,6 +36,11 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
+# Where collectstatic writes and whitenoise serves from; a deployment may keep it out of the
+# checkout (bin/serve's test gives each run its own).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or STATIC_ROOT)  # noqa: F405
+# Hashed names from the manifest collectstatic writes, so whitenoise can tell browsers to keep
+# each file forever; bin/serve runs collectstatic before gunicorn starts.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
