@@ -253,7 +253,7 @@ def _claim_vector(apps: Apps) -> CombinedSearchVector:
     argument_model = apps.get_model("claims", "Argument")
     quotes = _joined_texts(appearance_model.objects.all(), "quote")
     arguments = _joined_texts(argument_model.objects.filter(status=Status.PUBLISHED), "text")
-    # Three parts share one budget; a claim's own text rarely needs more than a line of it.
+    # Equal shares of one budget: each part is normally no more than a few lines.
     part = settings.SEARCH_MAX_INDEXED_CHARS // 3
     return (
         SearchVector(Left("text", part), weight="A", config=SEARCH_CONFIG)
@@ -290,6 +290,7 @@ def _refresh(
     One row the database refuses a vector for would fail its whole batch's UPDATE and leave
     every row of it stale: a failed batch is done again row by row, and a row that still
     fails gets no vector (it matches no search, rather than matching words it no longer has).
+    A deadlock with a concurrent writer is no refusal: that row is tried again.
     """
     manager = model._default_manager.using(using)
     failures: Failures = {}
@@ -304,13 +305,23 @@ def _refresh(
         except DatabaseError:
             pass
         for pk in batch:
-            try:
-                with transaction.atomic(using=using):
-                    manager.filter(pk=pk).update(search_vector=vector)
-            except DatabaseError as error:
-                failures[pk] = str(error).strip().split("\n", 1)[0]
-                manager.filter(pk=pk).update(search_vector=None)
+            for attempt in range(1, _ROW_ATTEMPTS + 1):
+                try:
+                    with transaction.atomic(using=using):
+                        manager.filter(pk=pk).update(search_vector=vector)
+                    break
+                except DatabaseError as error:
+                    sqlstate = getattr(error.__cause__, "sqlstate", None)
+                    if sqlstate in _TRANSIENT and attempt < _ROW_ATTEMPTS:
+                        continue
+                    failures[pk] = str(error).strip().split("\n", 1)[0]
+                    manager.filter(pk=pk).update(search_vector=None)
     return failures
+
+
+# Deadlock and serialization failure: they say nothing about the row.
+_TRANSIENT = {"40P01", "40001"}
+_ROW_ATTEMPTS = 3
 
 
 def _log_failures(kind: str, failures: Failures) -> None:

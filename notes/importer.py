@@ -290,10 +290,13 @@ def import_notes(
     report = report if report is not None else ImportReport()
     report.files = len(files)
     run = _Run(report, import_limits(), extract, actor, on_error)
+    # Batches are cut from the list, but files are taken through `progress` one by one, so
+    # that a progress bar moves as each is imported.
+    in_progress = iter(progress(files))
     with _rolled_back() if dry_run else nullcontext():
-        for batch in _batches(progress(files), settings.IMPORT_BATCH_SIZE):
+        for batch in _batches(files, settings.IMPORT_BATCH_SIZE):
             with transaction.atomic(), revisions.deferred():
-                written = run.import_batch(batch)
+                written = run.import_batch(batch, itertools.islice(in_progress, len(batch)))
             # The batch is committed now, and its search index refreshed after the commit.
             if index_check is not None and not dry_run and written:
                 for note_id, message in index_check(written.keys()).items():
@@ -311,10 +314,9 @@ def _rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def _batches(files: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(files)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
+def _batches(files: list, size: int) -> Iterator[list]:
+    for start in range(0, len(files), size):
+        yield files[start : start + size]
 
 
 @dataclass
@@ -328,9 +330,11 @@ class _Run:
     on_error: Callable[[str], None]
     slugs_seen: dict[str, NoteSource] = field(default_factory=dict)
 
-    def import_batch(self, batch: list[NoteSource]) -> dict[int, NoteSource]:
-        """Import the files of one batch; return the notes written (created, updated or given
-        drafts), by id, with the file each came from."""
+    def import_batch(
+        self, batch: list[NoteSource], sources: Iterable[NoteSource]
+    ) -> dict[int, NoteSource]:
+        """Import the files of one batch, handed out by `sources`; return the notes written
+        (created, updated or given drafts), by id, with the file each came from."""
         names = [str(source) for source in batch]
         # One query for the batch tells which files are unchanged.
         stored = {
@@ -340,7 +344,7 @@ class _Run:
             )
         }
         written: dict[int, NoteSource] = {}
-        for source in batch:
+        for source in sources:
             note_id = self._import_file(source, stored)
             if note_id is not None:
                 written[note_id] = source

@@ -441,7 +441,7 @@ def test_a_one_megabyte_note_imports(tmp_path):
 
 
 @pytest.fixture
-def hostile_vault(tmp_path):
+def hostile_vault(tmp_path, monkeypatch):
     """A vault with one good note and every kind of file a walk must not trip over."""
     vault = tmp_path / "vault"
     top = write(vault, "top.md", good_note("Top"))
@@ -459,7 +459,9 @@ def hostile_vault(tmp_path):
     (vault / "outside_folder").symlink_to(outside.parent)
     os.mkfifo(vault / "pipe.md")
     listening = socket.socket(socket.AF_UNIX)
-    listening.bind(str(vault / "sock.md"))
+    # Bound by a relative name: a socket's path may not be longer than 107 bytes.
+    monkeypatch.chdir(vault)
+    listening.bind("sock.md")
     yield vault, top
     listening.close()
 
