@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from claims import services
 from claims.forms import MergeForm, NoteUploadForm, RetractForm, TimestampField
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.search import search_index_failures
 from notes.admin import HistoryAdmin
 from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
 
@@ -386,20 +387,16 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
 
 
 #: Larger than any note the vault holds; a bigger upload is not a note.
-MAX_NOTE_BYTES = 1024 * 1024
-
-
 def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> ImportReport:
+    """Import uploaded notes as `import_notes` imports files, with the same limits."""
     report = ImportReport()
     notes = []
     for upload in files:
         name = Path(upload.name).name
         if Path(name).suffix.lower() not in NOTE_SUFFIXES:
             report.errors.append(f"{name}:1: not a markdown note (expected a .md file)")
-        elif upload.size > MAX_NOTE_BYTES:
-            report.errors.append(f"{name}:1: larger than 1 MB, too large for a note")
         else:
-            notes.append(UploadedNote(name=name, data=upload.read()))
+            notes.append(UploadedNote(name=name, file=upload))
 
     def extract(note, parsed) -> int:
         return services.claims_extract_from_note(note=note, parsed=parsed, actor=actor)
@@ -409,6 +406,7 @@ def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> Imp
         report=report,
         dry_run=dry_run,
         extract=extract if extract_claims else None,
+        index_check=search_index_failures,
         actor=actor,
     )
 

@@ -7,17 +7,22 @@ note's its title (A) and body (B). Queries use `websearch_to_tsquery`, so reader
 
 The vectors are derived data, recomputed in SQL after each transaction that changed what they
 are made of; see `search_index_refresh_on_commit` for how and `connect_receivers` for when.
+They read at most `SEARCH_MAX_INDEXED_CHARS` characters of a note's body (and as much of a
+claim's text, quotes and arguments together): PostgreSQL refuses a vector over 1 MB, and a
+very long text full of distinct short words would otherwise reach it.
 
 On SQLite, the embedded demo database, every word of the query must occur (case-insensitively)
 in one of the same fields; all matches rank alike, newest first. Nothing writes the vectors there.
 """
 
+import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
+from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
     CombinedSearchVector,
@@ -26,7 +31,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
 )
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.models import (
     Exists,
     ExpressionWrapper,
@@ -38,13 +43,16 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Greatest, Lower, StrIndex, Substr
+from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.models import Appearance, Argument, Claim, Status
+from notes import revisions
 from notes.models import Note
+
+logger = logging.getLogger(__name__)
 
 #: The text search configuration: English stemming and stop words.
 SEARCH_CONFIG = "english"
@@ -193,39 +201,51 @@ class _MarkedText(models.TextField):
 
 # Keeping the index fresh ---------------------------------------------------------------------
 
+#: Rows whose vector could not be computed, by id, with the database's reason.
+Failures = dict[int, str]
+
 
 def search_index_refresh_claims(
     claim_ids: Iterable[int], *, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS
-) -> None:
+) -> Failures:
     """Recompute the vectors of these claims now, in SQL, one UPDATE per batch.
 
-    Does nothing on SQLite. `apps` lets a data migration pass its historical models.
+    Returns the claims whose vector could not be computed; see `_refresh`. Does nothing on
+    SQLite. `apps` lets a data migration pass its historical models.
     """
-    if is_full_text(using):
-        claim_model = apps.get_model("claims", "Claim")
-        _refresh(claim_model, _claim_vector(apps), claim_ids, using)
+    if not is_full_text(using):
+        return {}
+    claim_model = apps.get_model("claims", "Claim")
+    return _refresh(claim_model, _claim_vector(apps), claim_ids, using)
 
 
 def search_index_refresh_notes(
     note_ids: Iterable[int], *, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS
-) -> None:
+) -> Failures:
     """Recompute the vectors of these notes now, in SQL, one UPDATE per batch.
 
-    Does nothing on SQLite. `apps` lets a data migration pass its historical models.
+    Returns the notes whose vector could not be computed; see `_refresh`. Does nothing on
+    SQLite. `apps` lets a data migration pass its historical models.
     """
-    if is_full_text(using):
-        note_model = apps.get_model("notes", "Note")
-        _refresh(note_model, _note_vector(), note_ids, using)
+    if not is_full_text(using):
+        return {}
+    note_model = apps.get_model("notes", "Note")
+    return _refresh(note_model, _note_vector(), note_ids, using)
 
 
 def search_index_rebuild(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Recompute every vector: after loading a dump, or for rows older than the index."""
+    """Recompute every vector: after loading a dump, or for rows older than the index.
+
+    A row whose vector cannot be computed is left unsearchable and logged; it fails nothing.
+    """
     if not is_full_text(using):
         return
     claims = apps.get_model("claims", "Claim")._default_manager.using(using)
     notes = apps.get_model("notes", "Note")._default_manager.using(using)
-    search_index_refresh_claims(claims.values_list("pk", flat=True), apps=apps, using=using)
-    search_index_refresh_notes(notes.values_list("pk", flat=True), apps=apps, using=using)
+    claim_ids = claims.values_list("pk", flat=True)
+    note_ids = notes.values_list("pk", flat=True)
+    _log_failures("claim", search_index_refresh_claims(claim_ids, apps=apps, using=using))
+    _log_failures("note", search_index_refresh_notes(note_ids, apps=apps, using=using))
 
 
 def _claim_vector(apps: Apps) -> CombinedSearchVector:
@@ -233,10 +253,12 @@ def _claim_vector(apps: Apps) -> CombinedSearchVector:
     argument_model = apps.get_model("claims", "Argument")
     quotes = _joined_texts(appearance_model.objects.all(), "quote")
     arguments = _joined_texts(argument_model.objects.filter(status=Status.PUBLISHED), "text")
+    # Equal shares of one budget: each part is normally no more than a few lines.
+    part = settings.SEARCH_MAX_INDEXED_CHARS // 3
     return (
-        SearchVector("text", weight="A", config=SEARCH_CONFIG)
-        + SearchVector(quotes, weight="B", config=SEARCH_CONFIG)
-        + SearchVector(arguments, weight="C", config=SEARCH_CONFIG)
+        SearchVector(Left("text", part), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(Left(quotes, part), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(Left(arguments, part), weight="C", config=SEARCH_CONFIG)
     )
 
 
@@ -252,27 +274,70 @@ def _joined_texts(rows: QuerySet, field: str) -> Subquery:
 
 
 def _note_vector() -> CombinedSearchVector:
+    # The title is at most a line (notes.parsing.TITLE_MAX_LENGTH): the body takes the budget.
     return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "body_markdown", weight="B", config=SEARCH_CONFIG
+        Left("body_markdown", settings.SEARCH_MAX_INDEXED_CHARS),
+        weight="B",
+        config=SEARCH_CONFIG,
     )
 
 
 def _refresh(
     model: type[models.Model], vector: CombinedSearchVector, ids: Iterable[int], using: str
-) -> None:
+) -> Failures:
+    """Set the vectors of rows `ids`, and return those that could not be set.
+
+    One row the database refuses a vector for would fail its whole batch's UPDATE and leave
+    every row of it stale: a failed batch is done again row by row, and a row that still
+    fails gets no vector (it matches no search, rather than matching words it no longer has).
+    A deadlock with a concurrent writer is no refusal: that row is tried again.
+    """
+    manager = model._default_manager.using(using)
+    failures: Failures = {}
     # Sorted, so that each batch reads a compact stretch of the table.
     ids = sorted(set(ids))
     for start in range(0, len(ids), REFRESH_BATCH_SIZE):
         batch = ids[start : start + REFRESH_BATCH_SIZE]
-        model._default_manager.using(using).filter(pk__in=batch).update(search_vector=vector)
+        try:
+            with transaction.atomic(using=using):
+                manager.filter(pk__in=batch).update(search_vector=vector)
+            continue
+        except DatabaseError:
+            pass
+        for pk in batch:
+            for attempt in range(1, _ROW_ATTEMPTS + 1):
+                try:
+                    with transaction.atomic(using=using):
+                        manager.filter(pk=pk).update(search_vector=vector)
+                    break
+                except DatabaseError as error:
+                    sqlstate = getattr(error.__cause__, "sqlstate", None)
+                    if sqlstate in _TRANSIENT and attempt < _ROW_ATTEMPTS:
+                        continue
+                    failures[pk] = str(error).strip().split("\n", 1)[0]
+                    manager.filter(pk=pk).update(search_vector=None)
+    return failures
+
+
+# Deadlock and serialization failure: they say nothing about the row.
+_TRANSIENT = {"40P01", "40001"}
+_ROW_ATTEMPTS = 3
+
+
+def _log_failures(kind: str, failures: Failures) -> None:
+    for pk, reason in failures.items():
+        logger.error("The search index refused %s #%s, now unsearchable: %s", kind, pk, reason)
 
 
 class _PendingRefresh(threading.local):
-    """The claims and notes whose vectors wait for this thread's transaction to commit."""
+    """The claims and notes whose vectors wait for this thread's transaction to commit, and
+    those the last refresh could not index."""
 
     def __init__(self) -> None:
         self.claim_ids: set[int] = set()
         self.note_ids: set[int] = set()
+        self.failed_claims: Failures = {}
+        self.failed_notes: Failures = {}
 
 
 _pending = _PendingRefresh()
@@ -287,6 +352,9 @@ def search_index_refresh_on_commit(
     transactions that ran alongside this one; inside it, a vector could be computed from a
     snapshot that misses them. Ids gather until the first callback runs, so a transaction that
     touches one claim many times (a change form with inlines, a merge) refreshes it once.
+
+    The refresh is a transaction of its own that bumps the content revision: responses built
+    and cached between the two commits, from the stale vectors, are then never served again.
 
     Every call registers a callback, not only the first: a callback registered in a savepoint
     that rolls back is dropped, and the ids gathered after it would wait for nothing. Ids left
@@ -305,8 +373,36 @@ def search_index_refresh_on_commit(
 def _refresh_pending() -> None:
     claim_ids, _pending.claim_ids = _pending.claim_ids, set()
     note_ids, _pending.note_ids = _pending.note_ids, set()
-    search_index_refresh_claims(claim_ids)
-    search_index_refresh_notes(note_ids)
+    if not claim_ids and not note_ids:
+        return
+    with transaction.atomic():
+        _pending.failed_claims = search_index_refresh_claims(claim_ids)
+        _pending.failed_notes = search_index_refresh_notes(note_ids)
+        revisions.bump()
+    _log_failures("claim", _pending.failed_claims)
+    _log_failures("note", _pending.failed_notes)
+
+
+def search_index_failures(note_ids: Collection[int]) -> dict[int, str]:
+    """Which of these notes the last refresh on this thread could not index, or could not
+    index a claim drawn from, each with a message for the editor.
+
+    An import asks this after each batch, whose commit has just refreshed the batch's notes.
+    """
+    messages: dict[int, str] = {}
+    for pk in set(note_ids) & _pending.failed_notes.keys():
+        messages[pk] = f"not searchable: the search index refused it ({_pending.failed_notes[pk]})"
+    if _pending.failed_claims:
+        drawn = Appearance.objects.filter(
+            claim__in=_pending.failed_claims.keys(), note__in=note_ids
+        ).values_list("note_id", "claim_id")
+        for note_id, claim_id in drawn.order_by("claim_id"):
+            messages.setdefault(
+                note_id,
+                f"draft claim #{claim_id} is not searchable: the search index refused it "
+                f"({_pending.failed_claims[claim_id]})",
+            )
+    return messages
 
 
 # The fields each vector is made from, by the model that holds them: a save whose

@@ -241,6 +241,9 @@ def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = N
     went since (published, merged or discarded), so re-running never duplicates drafts.
     Returns how many drafts were created.
     """
+    # Locked first, so that two imports extracting from one note at once take turns: the
+    # second then sees the drafts the first one made.
+    Note.objects.select_for_update().filter(pk=note.pk).values_list("pk").get()
     seen = set(note.appearances.values_list("start_seconds", "quote"))
     fresh = []
     for sentence in parsed.sentences:

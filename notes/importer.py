@@ -1,21 +1,36 @@
-"""Pour a vault of markdown notes into the database, one note at a time.
+"""Pour a vault of markdown notes into the database, a batch of files at a time.
 
-Each file is read, parsed and written in its own savepoint, so a bad file is reported as
-`path:line: message` and skipped without touching the notes before or after it.
+Each batch of `IMPORT_BATCH_SIZE` files is one transaction, so a crash loses at most the batch
+it was in, and running the import again resumes: the files of finished batches are
+unchanged. Within a batch each file is read, parsed and written in its own savepoint, so a bad
+file is reported as `path:line: message` and skipped without touching the others. The content
+revision moves once per batch, as it ends (`revisions.deferred`), so an editor's change waits
+for its lock at most one commit, not a whole import.
+
+The folders are walked without following symbolic links: a link inside them leads to notes
+found where they are anyway, and one leading out of them, to nothing to find, or round in a
+loop, is reported. Every path reported or stored is the one inside the folders given.
 """
 
+import errno
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+import os
+import stat
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
+from notes import revisions
 from notes.models import Note
-from notes.parsing import NoteError, ParsedNote, decode_note, parse_note
+from notes.parsing import Limits, NoteError, ParsedNote, decode_note, parse_note
 from notes.services import ImportOutcome, note_import
 
 NOTE_SUFFIXES = {".md", ".markdown"}
@@ -23,6 +38,28 @@ NOTE_SUFFIXES = {".md", ".markdown"}
 #: Called after a note is written, with the note and what was parsed from its file; returns
 #: how many draft claims it extracted. The claims app provides one: notes never imports claims.
 Extractor = Callable[[Note, ParsedNote], int]
+
+#: Called after each batch commits, with the ids of the notes it wrote: the notes among them
+#: whose search index could not be brought up to date (they, or claims drawn from them), each
+#: with why. The claims app, which keeps the index, provides one.
+IndexCheck = Callable[[Collection[int]], Mapping[int, str]]
+
+# SQLSTATEs of writes that collided with a concurrent import of the same notes, and succeed
+# once the other transaction has committed: a unique key it inserted first, and a deadlock.
+_CONFLICTS = {"23505", "40P01", "40001"}
+_WRITE_ATTEMPTS = 5
+
+
+def import_limits() -> Limits:
+    """The `Limits` of a note, from the ``IMPORT_MAX_*`` settings."""
+    return Limits(
+        file_bytes=settings.IMPORT_MAX_FILE_BYTES,
+        line_chars=settings.IMPORT_MAX_LINE_CHARS,
+        front_matter_chars=settings.IMPORT_MAX_FRONT_MATTER_CHARS,
+        front_matter_depth=settings.IMPORT_MAX_FRONT_MATTER_DEPTH,
+        timestamps=settings.IMPORT_MAX_TIMESTAMPS,
+        links=settings.IMPORT_MAX_LINKS,
+    )
 
 
 @dataclass
@@ -50,55 +87,153 @@ class ImportReport:
         return f"{line} ({'; '.join(extras)})" if extras else line
 
 
-def find_note_files(paths: Iterable[Path], report: ImportReport) -> list[Path]:
-    """The markdown files named or found under `paths`, each once, in a stable order.
-
-    Hidden folders (`.obsidian`, `.trash`, `.git`) are skipped: they hold an editor's
-    settings and deleted notes, not the vault.
-    """
-    found: dict[Path, None] = {}
-    for path in paths:
-        if path.is_dir():
-            for candidate in sorted(_walk(path)):
-                found.setdefault(candidate.resolve(), None)
-        elif path.is_file():
-            if path.suffix.lower() in NOTE_SUFFIXES:
-                found.setdefault(path.resolve(), None)
-            else:
-                report.errors.append(f"{path}:1: not a markdown note (expected a .md file)")
-        else:
-            report.errors.append(f"{path}:1: no such file or folder")
-    return list(found)
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for entry in folder.iterdir():
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _walk(entry)
-        elif entry.is_file() and entry.suffix.lower() in NOTE_SUFFIXES:
-            yield entry
-
-
 class NoteSource(Protocol):
-    """A note to import: a `Path`, or an `UploadedNote`. Its `str()` names it in reports."""
+    """A note to import: a `VaultFile` or an `UploadedNote`. Its `str()` names it everywhere."""
 
-    def read_bytes(self) -> bytes: ...
+    def read_bytes(self, max_bytes: int) -> bytes:
+        """The file's bytes, or its first `max_bytes` + 1: enough to tell it is too large."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class VaultFile:
+    """A note file on disk: `name` is its path as found in the folders given, `real` where the
+    file actually is (the same, unless a folder given is itself a link)."""
+
+    name: str
+    real: Path
+
+    def read_bytes(self, max_bytes: int) -> bytes:
+        # O_NONBLOCK: if the file was swapped for a named pipe since the walk, opening it must
+        # not wait for a writer. O_NOFOLLOW: nor may it have become a link to elsewhere.
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+        descriptor = os.open(self.real, flags)
+        with os.fdopen(descriptor, "rb") as file:
+            kind = _file_kind(os.fstat(descriptor).st_mode)
+            if kind:
+                raise NoteError(1, f"not a regular file ({kind})")
+            return file.read(max_bytes + 1)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True, slots=True)
 class UploadedNote:
-    """A note that arrived as bytes (an editor's upload), named by its file name."""
+    """A note that arrived as an upload (an editor's), named by its file name."""
 
     name: str
-    data: bytes
+    file: BinaryIO
 
-    def read_bytes(self) -> bytes:
-        return self.data
+    def read_bytes(self, max_bytes: int) -> bytes:
+        return self.file.read(max_bytes + 1)
 
     def __str__(self) -> str:
         return self.name
+
+
+def find_note_files(paths: Iterable[Path], report: ImportReport) -> list[VaultFile]:
+    """The markdown files named or found under `paths`, each once, in a stable order.
+
+    Hidden folders (`.obsidian`, `.trash`, `.git`) are skipped: they hold an editor's
+    settings and deleted notes, not the vault. What cannot be imported (a link leading out of
+    the folders, a broken or looping link, a named pipe) is reported in `report`.
+    """
+    paths = [Path(os.path.abspath(path)) for path in paths]
+    roots = [Path(os.path.realpath(path)) for path in paths if path.is_dir()]
+    found: dict[Path, VaultFile] = {}
+    for path in paths:
+        try:
+            mode = path.stat().st_mode
+        except OSError as error:
+            message = "no such file or folder" if error.errno == errno.ENOENT else error.strerror
+            report.errors.append(f"{path}:1: {message}")
+            continue
+        if stat.S_ISDIR(mode):
+            candidates = sorted(_walk(path, roots, report), key=lambda file: file.name)
+        elif path.suffix.lower() not in NOTE_SUFFIXES:
+            report.errors.append(f"{path}:1: not a markdown note (expected a .md file)")
+            continue
+        elif kind := _file_kind(mode):
+            report.errors.append(f"{path}:1: not a regular file ({kind})")
+            continue
+        else:
+            candidates = [VaultFile(str(path), Path(os.path.realpath(path)))]
+        for candidate in candidates:
+            found.setdefault(candidate.real, candidate)
+    return list(found.values())
+
+
+def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultFile]:
+    """The note files under folder `top`, never leaving it; a stack, not recursion, because
+    folders may nest deeper than Python's recursion limit."""
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            report.errors.append(f"{folder}:1: cannot read folder: {error.strerror}")
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            is_note = path.suffix.lower() in NOTE_SUFFIXES
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                _report_link(path, folder, roots, is_note, report)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(path)
+            elif not is_note:
+                continue
+            elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
+                report.errors.append(f"{path}:1: not a regular file ({kind}); skipped")
+            else:
+                yield VaultFile(str(path), Path(os.path.realpath(path)))
+
+
+def _report_link(
+    link: Path, folder: Path, roots: list[Path], is_note: bool, report: ImportReport
+) -> None:
+    """Report a symbolic link found in a walk, if it could hide a note; it is never followed.
+
+    A link to a file or folder inside the folders given needs no report: what it leads to is
+    imported from where it is.
+    """
+    try:
+        target = Path(os.path.realpath(link, strict=True))
+    except FileNotFoundError:
+        if is_note:
+            report.errors.append(f"{link}:1: broken symbolic link: its target does not exist")
+        return
+    except OSError as error:
+        problem = "symbolic link loop" if error.errno == errno.ELOOP else error.strerror
+        report.errors.append(f"{link}:1: {problem}; skipped")
+        return
+    leads_to_folder = target.is_dir()
+    if not any(target.is_relative_to(root) for root in roots):
+        if leads_to_folder or is_note:
+            report.errors.append(
+                f"{link}:1: symbolic link to outside the folders given; not followed"
+            )
+    elif leads_to_folder and Path(os.path.realpath(folder)).is_relative_to(target):
+        report.errors.append(
+            f"{link}:1: symbolic link loop: it leads back to a folder it is in; skipped"
+        )
+
+
+def _file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file or folder is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def import_vault(
@@ -106,14 +241,14 @@ def import_vault(
     *,
     dry_run: bool = False,
     extract: Extractor | None = None,
+    index_check: IndexCheck | None = None,
     on_error: Callable[[str], None] = lambda message: None,
-    progress: Callable[[list[Path]], Iterable[Path]] = lambda files: files,
+    progress: Callable[[list[VaultFile]], Iterable[VaultFile]] = lambda files: files,
 ) -> ImportReport:
     """Import every note under `paths` and say what happened to each file.
 
-    With `dry_run` the whole run happens in a transaction that is rolled back, so the report
-    is exactly what a real run would do. `on_error` hears each `path:line: message` as it is
-    found; `progress` may wrap the file list in a progress bar.
+    `on_error` hears each `path:line: message` as it is found; `progress` may wrap the file
+    list in a progress bar. See `import_notes` for the rest.
     """
     report = ImportReport()
     files = find_note_files(paths, report)
@@ -124,6 +259,7 @@ def import_vault(
         report=report,
         dry_run=dry_run,
         extract=extract,
+        index_check=index_check,
         on_error=on_error,
         progress=progress,
     )
@@ -135,84 +271,176 @@ def import_notes(
     report: ImportReport | None = None,
     dry_run: bool = False,
     extract: Extractor | None = None,
+    index_check: IndexCheck | None = None,
     on_error: Callable[[str], None] = lambda message: None,
     progress: Callable[[list], Iterable] = lambda files: files,
     actor: AbstractBaseUser | None = None,
 ) -> ImportReport:
-    """Import `files` (paths or uploads) as `import_vault` does, each in its own savepoint.
+    """Import `files` (paths or uploads) in batches, each file in its own savepoint.
 
-    `actor` is who the notes' history rows name: the editor who uploaded them, or nobody for
-    the command line.
+    A file whose path and content hash are those of a stored note is counted unchanged after
+    a read and a hash, unparsed, unless `extract` is given: it may yet have sentences no draft
+    was made from. So a rerun does not repeat the problems an unchanged file was reported
+    with when it was imported. With `dry_run` all batches run in one transaction that is
+    rolled back, so the report is exactly what a real run would do. `index_check`, asked after
+    each batch commits, names the notes the search index refused: each is reported, and
+    counted as an error. `actor` is who the notes' history rows name: the editor who uploaded
+    them, or nobody for the command line.
     """
     report = report if report is not None else ImportReport()
     report.files = len(files)
-    slugs_seen: dict[str, NoteSource] = {}
-
-    with transaction.atomic():
-        for path in progress(files):
-            errors_before = len(report.errors)
-            _import_file(path, report, slugs_seen, extract, actor)
-            for message in report.errors[errors_before:]:
-                on_error(message)
-        if dry_run:
-            transaction.set_rollback(True)
+    run = _Run(report, import_limits(), extract, actor, on_error)
+    # Batches are cut from the list, but files are taken through `progress` one by one, so
+    # that a progress bar moves as each is imported.
+    in_progress = iter(progress(files))
+    with _rolled_back() if dry_run else nullcontext():
+        for batch in _batches(files, settings.IMPORT_BATCH_SIZE):
+            with transaction.atomic(), revisions.deferred():
+                written = run.import_batch(batch, itertools.islice(in_progress, len(batch)))
+            # The batch is committed now, and its search index refreshed after the commit.
+            if index_check is not None and not dry_run and written:
+                for note_id, message in index_check(written.keys()).items():
+                    run.error(written[note_id], 1, message)
     return report
 
 
-def _import_file(
-    path: NoteSource,
-    report: ImportReport,
-    slugs_seen: dict[str, NoteSource],
-    extract: Extractor | None,
-    actor: AbstractBaseUser | None,
-) -> None:
-    try:
-        data = path.read_bytes()
-        text = decode_note(data)
-        parsed = parse_note(text)
-    except OSError as error:
-        report.errors.append(f"{path}:1: cannot read file: {error.strerror or error}")
-        report.not_imported += 1
-        return
-    except NoteError as error:
-        report.errors.append(f"{path}:{error.line}: {error.message}")
-        report.not_imported += 1
-        return
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    with transaction.atomic():
+        # One bump for the whole run, just before the rollback: a dry run never holds the
+        # revision's lock for longer than that.
+        with revisions.deferred():
+            yield
+        transaction.set_rollback(True)
 
-    if parsed.slug in slugs_seen:
-        report.errors.append(
-            f"{path}:{_title_line(text)}: title gives slug '{parsed.slug}', already taken by "
-            f"{slugs_seen[parsed.slug]} in this run; rename one of the two notes"
-        )
-        report.not_imported += 1
-        return
-    slugs_seen[parsed.slug] = path
 
-    for problem in parsed.problems:
-        report.errors.append(f"{path}:{problem.line}: {problem.message}")
+def _batches(files: list, size: int) -> Iterator[list]:
+    for start in range(0, len(files), size):
+        yield files[start : start + size]
 
-    try:
-        with transaction.atomic():
-            result = note_import(
-                parsed=parsed,
-                source_path=str(path),
-                content_hash=hashlib.sha256(data).hexdigest(),
-                actor=actor,
+
+@dataclass
+class _Run:
+    """One import: its report, the limits it holds files to, and the slugs they took so far."""
+
+    report: ImportReport
+    limits: Limits
+    extract: Extractor | None
+    actor: AbstractBaseUser | None
+    on_error: Callable[[str], None]
+    slugs_seen: dict[str, NoteSource] = field(default_factory=dict)
+
+    def import_batch(
+        self, batch: list[NoteSource], sources: Iterable[NoteSource]
+    ) -> dict[int, NoteSource]:
+        """Import the files of one batch, handed out by `sources`; return the notes written
+        (created, updated or given drafts), by id, with the file each came from."""
+        names = [str(source) for source in batch]
+        # One query for the batch tells which files are unchanged.
+        stored = {
+            (path, content_hash): slug
+            for path, content_hash, slug in Note.objects.filter(source_path__in=names).values_list(
+                "source_path", "content_hash", "slug"
             )
-            drafts = extract(result.note, parsed) if extract else 0
-    except ValidationError as error:
-        report.errors.append(f"{path}:1: {_validation_message(error)}")
-        report.not_imported += 1
-        return
+        }
+        written: dict[int, NoteSource] = {}
+        for source in sources:
+            note_id = self._import_file(source, stored)
+            if note_id is not None:
+                written[note_id] = source
+        return written
 
-    report.drafts += drafts
-    match result.outcome:
-        case ImportOutcome.CREATED:
-            report.created += 1
-        case ImportOutcome.UPDATED:
-            report.updated += 1
-        case ImportOutcome.UNCHANGED:
-            report.unchanged += 1
+    def error(self, source: NoteSource, line: int, message: str) -> None:
+        report_line = f"{source}:{line}: {message}"
+        self.report.errors.append(report_line)
+        self.on_error(report_line)
+
+    def _import_file(self, source: NoteSource, stored: dict[tuple[str, str], str]) -> int | None:
+        try:
+            data = source.read_bytes(self.limits.file_bytes)
+        except OSError as error:
+            return self._not_imported(source, 1, f"cannot read file: {error.strerror or error}")
+        except NoteError as error:
+            return self._not_imported(source, error.line, error.message)
+        content_hash = hashlib.sha256(data).hexdigest()
+
+        known_slug = stored.get((str(source), content_hash))
+        if known_slug is not None and known_slug not in self.slugs_seen and not self.extract:
+            self.slugs_seen[known_slug] = source
+            self.report.unchanged += 1
+            return None
+
+        try:
+            text = decode_note(data, self.limits)
+            parsed = parse_note(text, self.limits)
+        except NoteError as error:
+            return self._not_imported(source, error.line, error.message)
+
+        if parsed.slug in self.slugs_seen:
+            return self._not_imported(
+                source,
+                _title_line(text),
+                f"title gives slug '{parsed.slug}', already taken by "
+                f"{self.slugs_seen[parsed.slug]} in this run; rename one of the two notes",
+            )
+        self.slugs_seen[parsed.slug] = source
+
+        for problem in parsed.problems:
+            self.error(source, problem.line, problem.message)
+
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    result = note_import(
+                        parsed=parsed,
+                        source_path=str(source),
+                        content_hash=content_hash,
+                        actor=self.actor,
+                    )
+                    drafts = self.extract(result.note, parsed) if self.extract else 0
+                break
+            # A collision with a concurrent import of the same notes is tried again: by then
+            # the rows the other import wrote first are committed, and this one finds them.
+            except ValidationError as error:
+                if _is_duplicate(error) and attempt < _WRITE_ATTEMPTS:
+                    continue
+                return self._not_imported(source, 1, _validation_message(error))
+            except DatabaseError as error:
+                if _sqlstate(error) in _CONFLICTS and attempt < _WRITE_ATTEMPTS:
+                    continue
+                # The safety net behind the parser's checks: whatever the database refuses
+                # of one file costs that file alone.
+                return self._not_imported(source, 1, f"could not be saved: {_first_line(error)}")
+
+        self.report.drafts += drafts
+        match result.outcome:
+            case ImportOutcome.CREATED:
+                self.report.created += 1
+            case ImportOutcome.UPDATED:
+                self.report.updated += 1
+            case ImportOutcome.UNCHANGED:
+                self.report.unchanged += 1
+                if not drafts:
+                    return None
+        return result.note.pk
+
+    def _not_imported(self, source: NoteSource, line: int, message: str) -> None:
+        self.error(source, line, message)
+        self.report.not_imported += 1
+
+
+def _is_duplicate(error: ValidationError) -> bool:
+    """Whether `full_clean` found only a row taken (maybe just now, by another import)."""
+    errors = getattr(error, "error_dict", {}).values()
+    return bool(errors) and all(item.code == "unique" for items in errors for item in items)
+
+
+def _sqlstate(error: DatabaseError) -> str | None:
+    return getattr(error.__cause__, "sqlstate", None)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().split("\n", 1)[0]
 
 
 def _title_line(text: str) -> int:

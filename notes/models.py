@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from notes.parsing import youtube_url
+from notes.parsing import SLUG_MAX_LENGTH, TITLE_MAX_LENGTH, youtube_url
 
 YOUTUBE_ID_PATTERN = r"^[A-Za-z0-9_-]{11}$"
 
@@ -13,8 +13,9 @@ YOUTUBE_ID_PATTERN = r"^[A-Za-z0-9_-]{11}$"
 class Channel(models.Model):
     """A YouTube channel, named by a vault's `From: [[channel]]` line."""
 
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
-    name = models.CharField(max_length=200)
+    # A channel is named by a wikilink target, which the parser holds to SLUG_MAX_LENGTH.
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=SLUG_MAX_LENGTH)
 
     history = HistoricalRecords()
 
@@ -35,7 +36,7 @@ class Video(models.Model):
         unique=True,
         help_text="The 11 characters after watch?v= in the video's address.",
     )
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="videos"
     )
@@ -71,8 +72,8 @@ class Video(models.Model):
 class Topic(models.Model):
     """A subject that claims are filed under; its slug is a wikilink target's slug."""
 
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
-    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=SLUG_MAX_LENGTH)
 
     class Meta:
         ordering = ["name"]
@@ -93,8 +94,8 @@ class NoteQuerySet(models.QuerySet):
 class Note(models.Model):
     """One markdown file of the vault: identity is its slug, derived from its title."""
 
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
-    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
     video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="notes")
     body_markdown = models.TextField(blank=True)
     front_matter = models.JSONField(
@@ -133,7 +134,7 @@ class WikiLink(models.Model):
     """A `[[target]]` in a note. The target is only a slug: it may name no page yet."""
 
     note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="links")
-    target_slug = models.CharField(max_length=200, db_index=True)
+    target_slug = models.CharField(max_length=SLUG_MAX_LENGTH, db_index=True)
     label = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -69,6 +69,8 @@ def _render_wikilink(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
+    if token.meta["error"]:
+        return html.escape(token.content)
     href, css_class = env["link_for"](token.meta["slug"])
     return (
         f'<a class="{html.escape(css_class)}" href="{html.escape(href)}">'

@@ -5,13 +5,20 @@ still current costs one indexed read instead of building the response. Writers b
 their own transaction; the row lock makes concurrent writers take turns, so the number grows
 in commit order and a reader never sees a revision that hides a committed change.
 
+A long transaction of many writes (an import batch) bumps once, at its end, inside
+`deferred()`: other writers then wait for the row lock only from there to the commit, not
+from its first write.
+
 Each process trusts the revision it read for `CONTENT_REVISION_TRUST_SECONDS` (one second by
 default) before reading it again: HTTP dates have a one-second grain, so `Last-Modified` is
 never more precise than that, and a busy API then reads the row once a second instead of once
 a request. A process that writes forgets its copy at once.
 """
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -52,8 +59,46 @@ def forget() -> None:
     _remembered = None
 
 
+class _Deferral(threading.local):
+    """This thread's `deferred()` blocks: how deep, and whether a change waits for a bump."""
+
+    depth = 0
+    changed = False
+
+
+_deferral = _Deferral()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Bump the revision once, as the block ends, for all the changes made in it.
+
+    Use it inside the transaction that makes the changes, around all of them: the bump must
+    be part of that transaction. Nested blocks leave the bump to the outermost. A block left by
+    an exception bumps nothing, as its transaction is expected to roll back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("revisions.deferred() must run inside a transaction.")
+    _deferral.depth += 1
+    try:
+        yield
+    finally:
+        _deferral.depth -= 1
+        changed = _deferral.changed and _deferral.depth == 0
+        if _deferral.depth == 0:
+            _deferral.changed = False
+    if changed:
+        bump()
+
+
 def bump() -> None:
-    """Record that public content changed in the current transaction."""
+    """Record that public content changed in the current transaction.
+
+    Inside `deferred()` the change is only noted, and the block bumps as it ends.
+    """
+    if _deferral.depth:
+        _deferral.changed = True
+        return
     with transaction.atomic():
         updated = ContentRevision.objects.filter(pk=1).update(
             number=F("number") + 1, changed_at=timezone.now()

@@ -77,6 +77,12 @@ def note_import(
     note = Note.objects.filter(slug=parsed.slug).first()
     if note and note.content_hash == content_hash and note.source_path == source_path:
         return NoteImportResult(note=note, outcome=ImportOutcome.UNCHANGED)
+    if note:
+        # Locked, then compared again: two imports of one vault at once take turns here, and
+        # the second finds the note the first one wrote unchanged.
+        note = Note.objects.select_for_update().get(pk=note.pk)
+        if note.content_hash == content_hash and note.source_path == source_path:
+            return NoteImportResult(note=note, outcome=ImportOutcome.UNCHANGED)
 
     channel = _channel_for(parsed)
     video = _video_for(parsed, channel)

@@ -359,6 +359,61 @@ def test_editor_imports_uploaded_notes_and_sees_each_problem(editor_client, edit
     )
 
 
+def test_hostile_uploads_are_reported_and_the_good_note_imports(editor_client):
+    long_link = NOTE.format(title="Long link").replace(
+        "[[cleoabram]]", "[[" + " ".join(["word"] * 250) + "]]"
+    )
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [
+                upload("a_good.md", NOTE.format(title="Uploaded note")),
+                upload("b_long_link.md", long_link),
+                upload("c_nul.md", NOTE.format(title='"Nul\\0"')),
+                upload("d_surrogate.md", NOTE.format(title='"\\uD800"')),
+                upload("e_deep.md", NOTE.format(title="Deep\nx: " + "[" * 10_000 + "]" * 10_000)),
+                upload("f_late.md", NOTE.format(title="Late").replace("00:42:05", "600000:00:00")),
+            ],
+            "extract_claims": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.errors == [
+        f"b_long_link.md:6: wikilink target '{' '.join(['word'] * 12)}…' is longer than 200 "
+        "characters, the most a link target may have; link left out",
+        "c_nul.md:2: front matter holds the character U+0000, which cannot be stored",
+        "d_surrogate.md:2: front matter holds the character U+D800, which cannot be stored",
+        "e_deep.md:3: front matter is nested more than 20 levels deep "
+        "(IMPORT_MAX_FRONT_MATTER_DEPTH)",
+        "f_late.md:8: impossible timestamp [600000:00:00]: later than 596523:14:07, the latest "
+        "time a note may name",
+    ]
+    assert report.summary() == (
+        "6 files: 3 created, 0 updated, 0 unchanged, 5 errors "
+        "(3 not imported; 2 draft claims extracted)"
+    )
+    assert set(Note.objects.values_list("slug", flat=True)) == {
+        "uploaded_note",
+        "long_link",
+        "late",
+    }
+
+
+def test_an_upload_over_the_import_size_limit_is_refused(editor_client, settings):
+    settings.IMPORT_MAX_FILE_BYTES = 70
+    note = NOTE.format(title="Big")
+    assert len(note.encode()) > 70
+
+    response = editor_client.post(IMPORT_URL, {"files": [upload("big.md", note)]})
+
+    assert response.context["report"].errors == [
+        "big.md:1: file is larger than 70 bytes, the most a note may have (IMPORT_MAX_FILE_BYTES)"
+    ]
+    assert not Note.objects.exists()
+
+
 def test_import_dry_run_saves_nothing(editor_client):
     response = editor_client.post(
         IMPORT_URL, {"files": [upload("good.md", NOTE.format(title="Dry"))], "dry_run": "on"}

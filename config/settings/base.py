@@ -48,14 +48,17 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -190,6 +193,22 @@ SPECTACULAR_SETTINGS = {
 
 # How long a process trusts the content revision it read (see notes/revisions.py), in seconds.
 CONTENT_REVISION_TRUST_SECONDS = env_float("CONTENT_REVISION_TRUST_SECONDS", 1.0)
+
+# What one vault note may hold (see notes.parsing.Limits, whose defaults these are): a file
+# past one of them is reported and skipped before it costs the work the limit bounds.
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 2 * 1024 * 1024, minimum=1)
+IMPORT_MAX_LINE_CHARS = env_int("IMPORT_MAX_LINE_CHARS", 100_000, minimum=1)
+IMPORT_MAX_FRONT_MATTER_CHARS = env_int("IMPORT_MAX_FRONT_MATTER_CHARS", 64 * 1024, minimum=1)
+IMPORT_MAX_FRONT_MATTER_DEPTH = env_int("IMPORT_MAX_FRONT_MATTER_DEPTH", 20, minimum=1)
+IMPORT_MAX_TIMESTAMPS = env_int("IMPORT_MAX_TIMESTAMPS", 20_000, minimum=0)
+IMPORT_MAX_LINKS = env_int("IMPORT_MAX_LINKS", 20_000, minimum=0)
+# Files per transaction of an import: a crash loses at most one batch, and other writers wait
+# for the content revision's lock at most one batch's commit.
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 50, minimum=1)
+# Characters of a note body (and of a claim's text, quotes and arguments together) that the
+# full-text index reads: PostgreSQL refuses a search vector over 1 MB, which short distinct
+# words reach at about 6 bytes a character.
+SEARCH_MAX_INDEXED_CHARS = env_int("SEARCH_MAX_INDEXED_CHARS", 150_000, minimum=1)
 
 # Anyone may read the API from any web page; nothing but reads is offered across origins.
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -5,9 +5,13 @@ Vectors are refreshed when a transaction commits; the tests build their rows ins
 `django_capture_on_commit_callbacks(execute=True)` so the refresh runs as it would in production.
 """
 
+import io
+import re
 from contextlib import suppress
 
 import pytest
+from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
@@ -372,17 +376,20 @@ def test_editing_a_note_refreshes_it(committed, editor):
 @postgres_only
 def test_a_transaction_refreshes_its_claims_in_one_go(committed, monkeypatch):
     refreshed: list[set[int]] = []
-    monkeypatch.setattr(
-        search, "search_index_refresh_claims", lambda claim_ids: refreshed.append(set(claim_ids))
-    )
+
+    def refresh(claim_ids):
+        refreshed.append(set(claim_ids))
+        return {}
+
+    monkeypatch.setattr(search, "search_index_refresh_claims", refresh)
 
     with committed():
         claim = PublishedClaimFactory(text="Open models are safer")
         AppearanceFactory.create_batch(3, claim=claim, quote="more eyes")
 
-    # Each save asked for a refresh; the first callback took every id, the others found none.
-    assert len(refreshed) == 4
-    assert [claim.pk in ids for ids in refreshed] == [True, False, False, False]
+    # Each save asked for a refresh; the first callback took every id, the others found none
+    # and did nothing (neither a transaction nor a revision bump).
+    assert refreshed == [{claim.pk}]
 
 
 @postgres_only
@@ -447,3 +454,102 @@ def test_a_search_over_many_claims_uses_the_gin_index():
     plan = search_claims(Claim.objects.published(), "transparency").explain()
 
     assert "claim_search_vector_gin" in plan
+
+
+# Very long texts, index failures, and the revision (issue 6, points 5 and 7) -----------------
+
+
+def distinct_words_note(title: str, words: int) -> str:
+    """A note whose body is `words` distinct words: over about 65,000 of them, its whole
+    search vector would pass PostgreSQL's 1 MB limit."""
+    body = " ".join(f"w{number:06d}" for number in range(words))
+    lines = "\n".join(body[start : start + 80_000] for start in range(0, len(body), 80_000))
+    return f"---\ntitle: {title}\nvideoId: oX7OduG1YmI\n---\n\n{lines}\n"
+
+
+def run_command(*args) -> tuple[int, list[str], str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        return exit_.code, err.getvalue().splitlines(), out.getvalue().splitlines()[-1]
+    return 0, err.getvalue().splitlines(), out.getvalue().splitlines()[-1]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_note_too_long_to_index_whole_is_searchable_by_its_beginning(tmp_path):
+    (tmp_path / "huge.md").write_text(distinct_words_note("Huge", 90_000))
+    (tmp_path / "small.md").write_text(
+        "---\ntitle: Small\nvideoId: abcdefghijk\n---\n\nOpen models are safer.\n"
+    )
+
+    assert run_command("import_notes", tmp_path) == (
+        0,
+        [],
+        "2 files: 2 created, 0 updated, 0 unchanged, 0 errors",
+    )
+    assert [note.slug for note in found_notes("safer")] == ["small"]
+    assert [note.slug for note in found_notes("w000001")] == ["huge"]
+    assert found_notes("w089999") == []  # past the indexed part
+
+    dump_path = tmp_path / "dump.jsonl"
+    run_command("export_data", dump_path)
+    call_command("flush", "--no-input")
+    status, errors, _ = run_command("import_data", dump_path)
+
+    assert (status, errors) == (0, [])
+    assert Note.objects.count() == 2
+    assert [note.slug for note in found_notes("w000001")] == ["huge"]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_vector_the_database_refuses_is_reported_and_other_notes_stay_searchable(
+    tmp_path, settings
+):
+    settings.SEARCH_MAX_INDEXED_CHARS = 10_000_000
+    huge = tmp_path / "huge.md"
+    huge.write_text(distinct_words_note("Huge", 90_000))
+    (tmp_path / "small.md").write_text(
+        "---\ntitle: Small\nvideoId: abcdefghijk\n---\n\nOpen models are safer.\n"
+    )
+
+    status, errors, summary = run_command("import_notes", tmp_path)
+
+    assert status == 1
+    assert len(errors) == 1
+    assert re.fullmatch(
+        rf"{huge}:1: not searchable: the search index refused it \(string is too long for "
+        r"tsvector \(\d+ bytes, max 1048575 bytes\)\)",
+        errors[0],
+    )
+    assert summary == "2 files: 2 created, 0 updated, 0 unchanged, 1 errors"
+    assert [note.slug for note in found_notes("safer")] == ["small"]
+    assert Note.objects.get(slug="huge").search_vector is None
+
+
+@postgres_only
+def test_a_search_cached_before_the_index_caught_up_is_not_served_after_it(
+    committed, django_capture_on_commit_callbacks, client
+):
+    def found() -> list[str]:
+        response = client.get("/api/v1/search/", {"q": "volunteers", "type": "claim"})
+        assert response.status_code == 200
+        return [result["title"] for result in response.json()["results"]]
+
+    cache.clear()
+    with committed():
+        claim = PublishedClaimFactory(text="Open models are safer")
+    assert found() == []
+
+    with django_capture_on_commit_callbacks() as refreshes:
+        claim.text = "Volunteers audit open models"
+        claim.save()
+    # Asked between the commit of the change and that of its vectors' refresh: the answer is
+    # stale, and cached under the revision the change moved to.
+    assert found() == []
+    for refresh in refreshes:
+        refresh()
+
+    assert found() == ["Volunteers audit open models"]

@@ -1,13 +1,21 @@
 """`manage.py import_notes` on the real corpus and on every kind of bad input."""
 
 import io
+import os
+import re
+import socket
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import DatabaseError, DataError, connection, transaction
+from django.db.models import Count
 
 from claims.models import Appearance, Claim, Status
-from notes.models import Channel, Note, Video, WikiLink
+from notes import revisions
+from notes.models import Channel, ContentRevision, Note, Video, WikiLink
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLES = SHARED / "samples"
@@ -263,15 +271,459 @@ def test_missing_path_and_non_markdown_file_argument_are_reported(tmp_path):
     assert summary == "0 files: 0 created, 0 updated, 0 unchanged, 2 errors"
 
 
-def test_a_file_that_fails_validation_leaves_nothing_half_written(tmp_path):
-    path = write(tmp_path, "long.md", good_note("x" * 400, video_id="zzzzzzzzzzz"))
+def test_a_file_that_fails_validation_leaves_nothing_half_written(tmp_path, monkeypatch):
+    path = write(tmp_path, "note.md", good_note(video_id="zzzzzzzzzzz"))
 
+    def refuse(note, *args, **kwargs):
+        raise ValidationError({"title": ["Refused for the test."]})
+
+    # After the channel and the video are written: the savepoint must take them back too.
+    monkeypatch.setattr(Note, "full_clean", refuse)
     status, errors, _ = run_import(path)
 
     assert status == 1
-    assert len(errors) == 1
-    assert errors[0].startswith(f"{path}:1: ")
-    assert "title" in errors[0]
+    assert errors == [f"{path}:1: title: Refused for the test."]
     assert not Note.objects.exists()
     assert not Video.objects.filter(youtube_id="zzzzzzzzzzz").exists()
     assert not Channel.objects.exists()
+
+
+# One bad file never costs the others (issue 6, point 1) ---------------------------------------
+
+
+def test_hostile_files_are_reported_and_the_good_notes_of_the_run_import(tmp_path):
+    write(tmp_path, "a_good.md", good_note("Good"))
+    long_link = write(
+        tmp_path,
+        "b_long_link.md",
+        good_note("Long link", video_id="abcdefghij1").replace(
+            "[[Some Topic | a topic]]", "[[" + " ".join(["word"] * 250) + "]]"
+        ),
+    )
+    nul = write(tmp_path, "c_nul.md", '---\ntitle: "Nul\\0"\nvideoId: oX7OduG1YmI\n---\nBody.\n')
+    surrogate = write(
+        tmp_path, "d_surrogate.md", '---\ntitle: "\\uD800"\nvideoId: oX7OduG1YmI\n---\nBody.\n'
+    )
+    deep = write(
+        tmp_path,
+        "e_deep.md",
+        "---\ntitle: Deep\nvideoId: oX7OduG1YmI\nx: " + "[" * 10_000 + "]" * 10_000 + "\n---\n",
+    )
+    late = write(
+        tmp_path,
+        "f_late.md",
+        good_note("Late", video_id="abcdefghij2").replace(
+            "[00:42:05].", "[00:42:05]. Much later [600000:00:00]."
+        ),
+    )
+    write(tmp_path, "g_good.md", good_note("Also good", video_id="abcdefghij3"))
+
+    status, errors, summary = run_import("--extract-claims", tmp_path)
+
+    assert status == 1
+    assert errors == [
+        f"{long_link}:8: wikilink target '{' '.join(['word'] * 12)}…' is longer than 200 "
+        "characters, the most a link target may have; link left out",
+        f"{nul}:2: front matter holds the character U+0000, which cannot be stored",
+        f"{surrogate}:2: front matter holds the character U+D800, which cannot be stored",
+        f"{deep}:4: front matter is nested more than 20 levels deep "
+        "(IMPORT_MAX_FRONT_MATTER_DEPTH)",
+        f"{late}:8: impossible timestamp [600000:00:00]: later than 596523:14:07, the latest "
+        "time a note may name",
+    ]
+    assert summary == (
+        "7 files: 4 created, 0 updated, 0 unchanged, 5 errors "
+        "(3 not imported; 4 draft claims extracted)"
+    )
+    assert set(Note.objects.values_list("slug", flat=True)) == {
+        "good",
+        "long_link",
+        "late",
+        "also_good",
+    }
+    assert list(WikiLink.objects.filter(note__slug="long_link").values_list("target_slug")) == [
+        ("cleoabram",)
+    ]
+    assert sorted(Appearance.objects.values_list("note__slug", "start_seconds")) == [
+        ("also_good", 2525),
+        ("good", 2525),
+        ("late", 2525),
+        ("long_link", 2525),
+    ]
+
+
+def test_a_database_error_costs_only_its_own_file(tmp_path, monkeypatch):
+    from notes import importer
+
+    first = write(tmp_path, "a.md", good_note("First"))
+    write(tmp_path, "b.md", good_note("Second", video_id="abcdefghijk"))
+    real_note_import = importer.note_import
+
+    def refuse_the_first(*, parsed, **kwargs):
+        if parsed.slug == "first":
+            Note.objects.create(
+                slug="first",
+                title="First",
+                video=Video.objects.create(youtube_id="zzzzzzzzzzz", title="Half written"),
+            )
+            raise DataError("value too long for type character varying(300)\nDETAIL: more")
+        return real_note_import(parsed=parsed, **kwargs)
+
+    monkeypatch.setattr(importer, "note_import", refuse_the_first)
+    status, errors, summary = run_import(tmp_path)
+
+    assert status == 1
+    assert errors == [
+        f"{first}:1: could not be saved: value too long for type character varying(300)"
+    ]
+    assert summary == "2 files: 1 created, 0 updated, 0 unchanged, 1 errors (1 not imported)"
+    assert list(Note.objects.values_list("slug", flat=True)) == ["second"]
+    assert not Video.objects.filter(youtube_id="zzzzzzzzzzz").exists()
+
+
+# Limits (point 3) ----------------------------------------------------------------------------
+
+
+def test_a_file_over_the_size_limit_is_refused_unread_and_the_limit_is_a_setting(
+    tmp_path, settings
+):
+    settings.IMPORT_MAX_FILE_BYTES = 200
+    big = write(tmp_path, "big.md", good_note("Big") + "More words. " * 20)
+    write(tmp_path, "small.md", good_note("Small", video_id="abcdefghijk"))
+
+    status, errors, summary = run_import(tmp_path)
+
+    assert status == 1
+    assert errors == [
+        f"{big}:1: file is larger than 200 bytes, the most a note may have (IMPORT_MAX_FILE_BYTES)"
+    ]
+    assert summary == "2 files: 1 created, 0 updated, 0 unchanged, 1 errors (1 not imported)"
+
+
+def test_every_limit_setting_reaches_the_parser(settings):
+    from notes.importer import import_limits
+    from notes.parsing import Limits
+
+    assert import_limits() == Limits()  # the settings' defaults are the parser's
+    settings.IMPORT_MAX_LINE_CHARS = 7
+    settings.IMPORT_MAX_FRONT_MATTER_CHARS = 8
+    settings.IMPORT_MAX_FRONT_MATTER_DEPTH = 9
+    settings.IMPORT_MAX_TIMESTAMPS = 10
+    settings.IMPORT_MAX_LINKS = 11
+    settings.IMPORT_MAX_FILE_BYTES = 12
+    assert import_limits() == Limits(
+        file_bytes=12,
+        line_chars=7,
+        front_matter_chars=8,
+        front_matter_depth=9,
+        timestamps=10,
+        links=11,
+    )
+
+
+def test_a_one_megabyte_note_imports(tmp_path):
+    from tests.notes.test_parsing import one_megabyte_note
+
+    path = write(tmp_path, "long.md", one_megabyte_note())
+    assert path.stat().st_size > 1_000_000
+
+    status, errors, summary = run_import(path)
+
+    assert (status, errors) == (0, [])
+    assert summary == "1 files: 1 created, 0 updated, 0 unchanged, 0 errors"
+    assert set(WikiLink.objects.values_list("target_slug", flat=True)) == {
+        "open_models",
+        "closed_models",
+    }
+
+
+# The folder walk (point 4) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def hostile_vault(tmp_path, monkeypatch):
+    """A vault with one good note and every kind of file a walk must not trip over."""
+    vault = tmp_path / "vault"
+    top = write(vault, "top.md", good_note("Top"))
+    write(vault, ".hidden/secret.md", good_note("Secret", video_id="abcdefghij1"))
+    outside = write(tmp_path, "elsewhere/outside.md", good_note("Outside", video_id="abcdefghij2"))
+    (vault / "loop_a").symlink_to(".")
+    (vault / "loop_b").symlink_to(".")
+    (vault / "deep").mkdir()
+    (vault / "deep" / "up").symlink_to("..")
+    (vault / "alias.md").symlink_to("top.md")
+    (vault / "self.md").symlink_to("self.md")
+    (vault / "gone.md").symlink_to("nowhere.md")
+    (vault / "passwd.md").symlink_to("/etc/passwd")
+    (vault / "outside.md").symlink_to(outside)
+    (vault / "outside_folder").symlink_to(outside.parent)
+    os.mkfifo(vault / "pipe.md")
+    listening = socket.socket(socket.AF_UNIX)
+    # Bound by a relative name: a socket's path may not be longer than 107 bytes.
+    monkeypatch.chdir(vault)
+    listening.bind("sock.md")
+    yield vault, top
+    listening.close()
+
+
+def test_the_walk_reports_links_pipes_and_sockets_and_never_follows_them(hostile_vault):
+    vault, top = hostile_vault
+
+    status, errors, summary = run_import(vault)
+
+    assert status == 1
+    assert sorted(errors) == sorted(
+        [
+            f"{vault}/deep/up:1: symbolic link loop: it leads back to a folder it is in; skipped",
+            f"{vault}/gone.md:1: broken symbolic link: its target does not exist",
+            f"{vault}/loop_a:1: symbolic link loop: it leads back to a folder it is in; skipped",
+            f"{vault}/loop_b:1: symbolic link loop: it leads back to a folder it is in; skipped",
+            f"{vault}/outside.md:1: symbolic link to outside the folders given; not followed",
+            f"{vault}/outside_folder:1: symbolic link to outside the folders given; not followed",
+            f"{vault}/passwd.md:1: symbolic link to outside the folders given; not followed",
+            f"{vault}/pipe.md:1: not a regular file (a named pipe); skipped",
+            f"{vault}/self.md:1: symbolic link loop; skipped",
+            f"{vault}/sock.md:1: not a regular file (a socket); skipped",
+        ]
+    )
+    assert summary == "1 files: 1 created, 0 updated, 0 unchanged, 10 errors"
+    assert Note.objects.get().source_path == str(top)
+
+
+def test_a_pipe_named_on_the_command_line_is_reported_not_read(tmp_path):
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+
+    status, errors, summary = run_import(pipe)
+
+    assert (status, errors) == (1, [f"{pipe}:1: not a regular file (a named pipe)"])
+    assert summary == "0 files: 0 created, 0 updated, 0 unchanged, 1 errors"
+
+
+def test_files_are_named_by_their_path_in_the_vault_even_through_a_linked_vault(tmp_path):
+    real = tmp_path / "real"
+    path = write(real, "note.md", good_note())
+    (tmp_path / "vault").symlink_to(real)
+
+    status, errors, _ = run_import(tmp_path / "vault")
+
+    assert (status, errors) == (0, [])
+    assert Note.objects.get().source_path == str(tmp_path / "vault" / path.name)
+
+
+def test_a_file_swapped_for_a_pipe_after_the_walk_is_reported_not_read(tmp_path):
+    from notes.importer import ImportReport, VaultFile, import_notes
+
+    pipe = tmp_path / "note.md"
+    os.mkfifo(pipe)
+
+    report = import_notes([VaultFile(str(pipe), pipe)], report=ImportReport())
+
+    assert report.errors == [f"{pipe}:1: not a regular file (a named pipe)"]
+
+
+# Batches and reruns (point 6) ----------------------------------------------------------------
+
+
+def test_a_crash_loses_at_most_one_batch_and_a_rerun_resumes_without_parsing_twice(
+    tmp_path, settings, monkeypatch
+):
+    from notes import importer
+
+    settings.IMPORT_BATCH_SIZE = 2
+    for number in range(5):
+        write(tmp_path, f"{number}.md", good_note(f"Note {number}", video_id=f"video{number:06d}"))
+    parsed_titles = []
+    crashes = [KeyboardInterrupt]
+    real_parse = importer.parse_note
+
+    def crash_once_on_note_3(text, limits):
+        parsed = real_parse(text, limits)
+        parsed_titles.append(parsed.title)
+        if parsed.title == "Note 3" and crashes:
+            raise crashes.pop()
+        return parsed
+
+    monkeypatch.setattr(importer, "parse_note", crash_once_on_note_3)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(tmp_path)
+
+    # The first batch (notes 0 and 1) was committed; the second died with note 3.
+    assert sorted(Note.objects.values_list("title", flat=True)) == ["Note 0", "Note 1"]
+
+    parsed_titles.clear()
+    status, errors, summary = run_import(tmp_path)
+
+    assert (status, errors) == (0, [])
+    assert summary == "5 files: 3 created, 0 updated, 2 unchanged, 0 errors"
+    assert parsed_titles == ["Note 2", "Note 3", "Note 4"]
+    assert Note.objects.count() == 5
+
+
+def test_a_rerun_reparses_unchanged_files_when_extracting_claims(tmp_path, monkeypatch):
+    from notes import importer
+
+    path = write(tmp_path, "note.md", good_note())
+    run_import(path)
+    calls = []
+    real_parse = importer.parse_note
+    monkeypatch.setattr(importer, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
+
+    status, errors, summary = run_import("--extract-claims", path)
+
+    assert (status, errors) == (0, [])
+    assert summary == (
+        "1 files: 0 created, 0 updated, 1 unchanged, 0 errors (1 draft claims extracted)"
+    )
+    assert calls == [1]
+
+
+def test_an_unchanged_file_after_another_took_its_slug_is_still_a_duplicate(tmp_path):
+    second = write(tmp_path, "b.md", good_note("Same title"))
+    run_import(second)
+    first = write(tmp_path, "a.md", good_note("Same title", video_id="abcdefghijk"))
+
+    status, errors, summary = run_import(tmp_path)
+
+    assert status == 1
+    assert errors == [
+        f"{second}:2: title gives slug 'same_title', already taken by {first} in this run; "
+        "rename one of the two notes"
+    ]
+    assert summary == "2 files: 0 created, 1 updated, 0 unchanged, 1 errors (1 not imported)"
+
+
+def test_a_dry_run_over_several_batches_saves_nothing(tmp_path, settings):
+    settings.IMPORT_BATCH_SIZE = 1
+    revision = revisions.current()
+    write(tmp_path, "a.md", good_note("First"))
+    write(tmp_path, "b.md", good_note("Second", video_id="abcdefghijk"))
+
+    status, errors, summary = run_import("--dry-run", "--extract-claims", tmp_path)
+
+    assert (status, errors) == (0, [])
+    assert summary == (
+        "2 files: 2 created, 0 updated, 0 unchanged, 0 errors "
+        "(2 draft claims extracted; dry run, nothing saved)"
+    )
+    assert not Note.objects.exists()
+    assert not Claim.objects.exists()
+    revisions.forget()
+    assert revisions.current() == revision
+
+
+# Concurrency and the revision's lock (PostgreSQL) ------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: row locks and concurrent writers; SQLite lets one writer at a time",
+)
+
+
+def revision_is_locked() -> bool:
+    """Whether another connection holds the content revision's row lock right now."""
+    locked = []
+
+    def probe() -> None:
+        try:
+            with transaction.atomic():
+                ContentRevision.objects.select_for_update(nowait=True).get(pk=1)
+            locked.append(False)
+        except DatabaseError:
+            locked.append(True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return locked[0]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_revision_is_locked_only_as_each_batch_ends(tmp_path, settings):
+    from notes.importer import import_vault
+
+    settings.IMPORT_BATCH_SIZE = 2
+    for number in range(3):
+        write(tmp_path, f"{number}.md", good_note(f"Note {number}", video_id=f"video{number:06d}"))
+    revisions.bump()
+    before = ContentRevision.objects.get().number
+    locked_while_writing = []
+
+    def extract(note, parsed) -> int:
+        locked_while_writing.append(revision_is_locked())
+        return 0
+
+    report = import_vault([tmp_path], extract=extract)
+
+    assert report.summary() == "3 files: 3 created, 0 updated, 0 unchanged, 0 errors"
+    assert locked_while_writing == [False, False, False]
+    # Two batches, each bumping as it ends and again once its search vectors are refreshed.
+    assert ContentRevision.objects.get().number == before + 4
+
+
+VAULT_NOTE = """---
+title: Note {number}
+videoId: video{number:06d}
+---
+
+From: [[Channel {channel}]]
+
+Open models get safer [00:00:{number:02d}]. See [[Shared Topic]] and [[Topic {number}]].
+Closed models keep attackers out [00:01:{number:02d}]! Some disagree [00:02:{number:02d}].
+"""
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    "imported_before", [False, True], ids=["new vault", "notes imported, no drafts yet"]
+)
+def test_two_imports_of_one_vault_at_once_finish_without_duplicates(
+    tmp_path, settings, imported_before
+):
+    settings.IMPORT_BATCH_SIZE = 4
+    for number in range(24):
+        write(tmp_path, f"{number:02d}.md", VAULT_NOTE.format(number=number, channel=number % 3))
+    if imported_before:
+        run_import(tmp_path)
+    start = threading.Barrier(2)
+    outcomes: list[tuple[int, list[str], str] | BaseException] = []
+
+    def import_the_vault() -> None:
+        try:
+            start.wait()
+            outcomes.append(run_import("--extract-claims", tmp_path))
+        except BaseException as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    imports = [threading.Thread(target=import_the_vault) for _ in range(2)]
+    for thread in imports:
+        thread.start()
+    for thread in imports:
+        thread.join()
+
+    assert [outcome[:2] for outcome in outcomes] == [(0, []), (0, [])]
+
+    def total(count: str) -> int:
+        found = [re.search(rf"(\d+) {count}", summary) for _, _, summary in outcomes]
+        return sum(int(match[1]) for match in found if match)
+
+    # Each note was written by one import and found unchanged by the other, or by both.
+    assert (total("created"), total("unchanged"), total("draft")) == (
+        (0, 48, 72) if imported_before else (24, 24, 72)
+    )
+    assert Note.objects.count() == 24
+    assert Channel.objects.count() == 3
+    assert WikiLink.objects.count() == 24 * 3
+    assert Claim.objects.count() == Appearance.objects.count() == 72
+    assert not (
+        Appearance.objects.values("note", "start_seconds", "quote")
+        .annotate(copies=Count("id"))
+        .filter(copies__gt=1)
+        .exists()
+    )

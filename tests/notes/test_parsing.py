@@ -2,6 +2,7 @@
 
 import codecs
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from notes.parsing import (
+    TIMESTAMP_MAX_SECONDS,
+    Limits,
     NoteError,
     Problem,
     Sentence,
@@ -494,6 +497,238 @@ def test_impossible_timestamp_is_reported_and_skipped():
         Problem(8, "impossible timestamp [00:61:00]: minutes must be 0-59, got 61"),
     )
     assert [sentence.text for sentence in parsed.sentences] == ["First then."]
+
+
+# Limits and hostile input: refused or reported before they cost time, memory or a row
+
+
+def test_a_wikilink_target_longer_than_its_column_is_reported_and_left_out():
+    target = " ".join(["word"] * 250)
+    parsed = parse_body(f"See [[{target}]] and [[Fine]] [00:00:01].\n")
+
+    assert parsed.links == (WikiLink("fine", "Fine", "Fine", "", 5),)
+    assert parsed.problems == (
+        Problem(
+            5,
+            f"wikilink target '{' '.join(['word'] * 12)}…' is longer than 200 characters, "
+            "the most a link target may have; link left out",
+        ),
+    )
+    assert [sentence.link_slugs for sentence in parsed.sentences] == [("fine",)]
+
+
+def test_a_wikilink_target_of_exactly_its_column_is_kept():
+    parsed = parse_body(f"See [[{'x' * 200}]].")
+    assert [len(link.target_slug) for link in parsed.links] == [200]
+    assert parsed.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "line", "message"),
+    [
+        pytest.param(
+            'title: "Nul\\0title"',
+            2,
+            "front matter holds the character U+0000, which cannot be stored",
+            id="NUL in a value",
+        ),
+        pytest.param(
+            'title: T\ntags: [ai, "\\uD800"]',
+            3,
+            "front matter holds the character U+D800, which cannot be stored",
+            id="lone surrogate in a list",
+        ),
+        pytest.param(
+            'title: T\n"key\\0": x',
+            3,
+            "front matter holds the character U+0000, which cannot be stored",
+            id="NUL in a key",
+        ),
+        pytest.param(
+            "title: T\nvideoId: oX7OduG1YmI\ntitle: U",
+            4,
+            "front matter key 'title' is given twice, on lines 2 and 4",
+            id="duplicate key",
+        ),
+        pytest.param(
+            "title: T\nmeta:\n  a: 1\n  a: 2",
+            5,
+            "front matter key 'a' is given twice, on lines 4 and 5",
+            id="duplicate nested key",
+        ),
+        pytest.param(
+            "title: T\nnested: " + "[" * 10_000 + "]" * 10_000,
+            3,
+            "front matter is nested more than 20 levels deep (IMPORT_MAX_FRONT_MATTER_DEPTH)",
+            id="10,000 levels of flow lists",
+        ),
+        pytest.param(
+            "title: T\n" + "".join(f"{'  ' * depth}k{depth}:\n" for depth in range(30)) + "x",
+            22,  # k19, whose value would be the 21st level
+            "front matter is nested more than 20 levels deep (IMPORT_MAX_FRONT_MATTER_DEPTH)",
+            id="block mappings",
+        ),
+        pytest.param(
+            'title: T\na: &a ["lol", "lol"]\nb: &b [*a, *a]\nc: [*b, *b]',
+            4,
+            "front matter uses the YAML alias *a; aliases are not allowed",
+            id="billion laughs",
+        ),
+    ],
+)
+def test_front_matter_that_cannot_be_stored_or_costs_too_much_is_refused(
+    front_matter, line, message
+):
+    error = note_error(f"---\n{front_matter}\nvideoId: {VIDEO_ID}\n---\nBody\n")
+    assert (error.line, error.message) == (line, message)
+
+
+def test_a_title_longer_than_its_column_is_refused_on_its_line():
+    error = note_error(note_text("Body", f"videoId: {VIDEO_ID}\ntitle: {'x' * 301}"))
+    assert (error.line, error.message) == (
+        3,
+        "title is 301 characters long, more than the 300 a title may have",
+    )
+
+
+def test_a_title_whose_slug_is_longer_than_its_column_is_refused():
+    error = note_error(note_text("Body", f"title: {'ab ' * 80}\nvideoId: {VIDEO_ID}"))
+    assert (error.line, error.message) == (
+        2,
+        "title gives a slug of 239 characters, more than the 200 a slug may have; "
+        "shorten the title",
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("600000:00:00", "later than 596523:14:07, the latest time a note may name"),
+        ("596523:14:08", "later than 596523:14:07, the latest time a note may name"),
+        ("9" * 5000 + ":00:00", "later than 596523:14:07, the latest time a note may name"),
+    ],
+    ids=["600,000 hours", "one second too late", "5,000 digits"],
+)
+def test_a_timestamp_beyond_the_integer_column_is_impossible(label, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        parse_timestamp(label)
+    parsed = parse_body(f"Late [{label}]. On time [00:00:01].")
+    assert parsed.problems == (
+        Problem(
+            5, f"impossible timestamp [{label if len(label) < 60 else label[:59] + '…'}]: {message}"
+        ),
+    )
+    assert [sentence.seconds for sentence in parsed.sentences] == [1]
+
+
+def test_the_latest_storable_timestamp_is_possible():
+    assert parse_timestamp("596523:14:07") == TIMESTAMP_MAX_SECONDS
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_decoding():
+    limits = Limits(file_bytes=10)
+    assert decode_note(b"---\nx: 12\n", limits) == "---\nx: 12\n"
+    with pytest.raises(NoteError) as caught:
+        decode_note(b"\xff" * 11, limits)
+    assert (caught.value.line, caught.value.message) == (
+        1,
+        "file is larger than 10 bytes, the most a note may have (IMPORT_MAX_FILE_BYTES)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "limits", "line", "message"),
+    [
+        pytest.param(
+            "Fine.\n" + "x" * 101 + "\n",
+            Limits(line_chars=100),
+            6,
+            "line is 101 characters long, more than the 100 a line may have "
+            "(IMPORT_MAX_LINE_CHARS)",
+            id="line",
+        ),
+        pytest.param(
+            "A [00:00:01] b [00:00:02]\nc [00:00:03] [00:99:99]",
+            Limits(timestamps=3),
+            6,
+            "more than 3 timestamps, the most a note may have (IMPORT_MAX_TIMESTAMPS)",
+            id="timestamps",
+        ),
+        pytest.param(
+            "[[a]] [[b]]\n\n[[c]]",
+            Limits(links=2),
+            7,
+            "more than 2 wikilinks, the most a note may have (IMPORT_MAX_LINKS)",
+            id="links",
+        ),
+    ],
+)
+def test_a_body_past_a_limit_is_refused(body, limits, line, message):
+    with pytest.raises(NoteError) as caught:
+        parse_note(note_text(body), limits)
+    assert (caught.value.line, caught.value.message) == (line, message)
+
+
+def test_front_matter_past_its_size_limit_is_refused():
+    text = note_text("Body", f"title: T\nvideoId: {VIDEO_ID}\nnotes: {'x' * 100}")
+    with pytest.raises(NoteError) as caught:
+        parse_note(text, Limits(front_matter_chars=100))
+    assert (caught.value.line, caught.value.message) == (
+        1,
+        "front matter is 137 characters long, more than the 100 it may have "
+        "(IMPORT_MAX_FRONT_MATTER_CHARS)",
+    )
+
+
+def test_a_sentence_takes_at_most_a_hundred_trailing_timestamps():
+    trailing = " [00:00:01]" * 100 + " [00:00:02]"
+    sentences = parse_body(f"First.{trailing} Second [00:00:03].").sentences
+    assert [(sentence.text, sentence.seconds) for sentence in sentences] == [
+        ("First.", 1),
+        ("Second.", 2),
+    ]
+
+
+def one_megabyte_note() -> str:
+    """A note of 1 MB in one paragraph, within the default limits: the worst case for splitting
+    sentences, which happens within a paragraph."""
+    line = (
+        "Dr. Smith argues, e.g. about [[Open models]], that more eyes find bugs sooner "
+        "[{:02d}:{:02d}:{:02d}]! Others disagree (cf. [[Closed models]]). Still more words.\n"
+    )
+    lines = [line.format(n // 3600, n // 60 % 60, n % 60) for n in range(7_000)]
+    return note_text("".join(lines))
+
+
+def test_a_one_megabyte_note_parses_in_a_few_seconds():
+    text = one_megabyte_note()
+    assert 1_000_000 <= len(text.encode()) <= 1_100_000
+
+    started = time.process_time()
+    parsed = parse_note(text)
+    elapsed = time.process_time() - started
+
+    assert len(parsed.timestamps) == 7_000
+    assert len(parsed.sentences) == 7_000
+    # Linear parsing takes about a second on a busy 2-core machine; quadratic took hours.
+    assert elapsed < 5
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "x. " + "[00:00:01]." * 9_000 + "x",
+        "a" + "." * 99_000 + "x",
+        "a" + " " * 99_000 + "b [00:00:01].",
+        "." + '"' * 99_000 + "x",
+        "[" + "1" * 99_000 + ":00]",
+    ],
+    ids=["timestamps and periods", "periods", "spaces", "quotes", "digits"],
+)
+def test_hostile_lines_parse_in_a_few_seconds(line):
+    started = time.process_time()
+    parse_body(line)
+    assert time.process_time() - started < 5
 
 
 # Sentences

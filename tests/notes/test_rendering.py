@@ -99,6 +99,14 @@ def test_wikilinks_go_where_link_for_says():
     )
 
 
+def test_a_wikilink_the_parser_leaves_out_stays_text():
+    target = "word " * 50
+
+    html = render(f"See [[{target}]].")
+
+    assert html == f"<p>See [[{target}]].</p>\n"
+
+
 def test_code_is_left_alone():
     html = render("Inline `[00:42:05]` and `[[x]]`.\n\n```\n[[y]] [00:01:00] <b>\n```\n")
     assert html == (

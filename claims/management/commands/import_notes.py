@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from claims.search import search_index_failures
 from claims.services import claims_extract_from_note
 from notes.importer import import_vault
 
@@ -19,8 +20,9 @@ PROGRESS_BAR_MIN_FILES = 20
 
 class Command(BaseCommand):
     help = (
-        "Import markdown notes (files or folders, searched recursively) into Claimtrack. "
-        "Unchanged files are skipped; bad files are reported as path:line: message and the "
+        "Import markdown notes (files or folders, searched recursively) into Claimtrack, "
+        "committing every IMPORT_BATCH_SIZE files. Unchanged files are skipped, so a run "
+        "that stopped halfway resumes; bad files are reported as path:line: message and the "
         "rest still import. Exits 1 if anything was reported."
     )
 
@@ -56,6 +58,7 @@ class Command(BaseCommand):
             paths,
             dry_run=dry_run,
             extract=extract if extract_claims else None,
+            index_check=search_index_failures,
             on_error=on_error,
             progress=progress,
         )
