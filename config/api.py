@@ -7,8 +7,9 @@ size answers 400 with a message instead of being silently ignored.
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
@@ -37,6 +38,12 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, TooManyFieldsSent):
+        # Raised where the query string is first read; Django would answer with an HTML page.
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        exc = exceptions.ParseError(
+            f"More than {limit} query parameters; this API reads at most {limit}."
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -109,19 +116,30 @@ class CursorPagePagination(CursorPagination):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
+    invalid_cursor_message = (
+        "Not a cursor this list gave out; follow its `next` and `previous` links."
+    )
+
     def decode_cursor(self, request):
         """The cursor, refusing as invalid a position its ordering field cannot hold.
 
         A cursor is the client's to edit, and a position such as "2024" for a date would
-        otherwise fail inside the query.
+        otherwise fail inside the query. A bad cursor is a bad parameter: a 400 naming it,
+        where DRF answers 404.
         """
-        cursor = super().decode_cursor(request)
+        invalid = exceptions.ValidationError(
+            {self.cursor_query_param: [self.invalid_cursor_message]}
+        )
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise invalid from None
         if cursor is not None and cursor.position is not None:
-            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+            field = self._model._meta.get_field(self.ordering[0].removeprefix("-"))
             try:
                 field.to_python(cursor.position)
             except DjangoValidationError:
-                raise exceptions.NotFound(self.invalid_cursor_message) from None
+                raise invalid from None
         return cursor
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
@@ -133,7 +151,7 @@ class CursorPagePagination(CursorPagination):
         skipping others.
         """
         ordering = tuple(super().get_ordering(request, queryset, view))
-        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+        if not any(field.removeprefix("-") in ("id", "pk") for field in ordering):
             ordering += ("-id" if ordering[0].startswith("-") else "id",)
         return ordering
 
@@ -150,7 +168,8 @@ class StrictOrderingFilter(OrderingFilter):
             fields = [param.strip() for param in params.split(",") if param.strip()]
             context = {"request": request}
             allowed = {name for name, _ in self.get_valid_fields(queryset, view, context)}
-            invalid = [field for field in fields if field.lstrip("-") not in allowed]
+            # One minus at most: "--id" would reach the database as a field name.
+            invalid = [field for field in fields if field.removeprefix("-") not in allowed]
             if invalid or not fields:
                 choices = ", ".join(sorted(f"{name}, -{name}" for name in allowed))
                 raise exceptions.ValidationError(
@@ -179,8 +198,11 @@ class ErrorSerializer(serializers.Serializer):
 
 
 _ERROR_RESPONSES = {
-    "400": "An unknown parameter, or a filter value, ordering or page size it does not take.",
-    "404": "Nothing public at this address, or a page or cursor that does not exist.",
+    "400": (
+        "An unknown parameter, or a filter value, ordering, format, cursor or page size it "
+        "does not take; too many parameters."
+    ),
+    "404": "Nothing public at this address, or a page that does not exist.",
     "429": "Too many requests from this address; `Retry-After` says how many seconds to wait.",
 }
 _VALIDATOR_HEADERS = {
@@ -270,6 +292,23 @@ class PublicReadMixin:
                 cached = cache.get(self._response_cache_key())
                 if cached is not None:
                     raise CachedResponse(*cached)
+
+    def perform_content_negotiation(self, request, force=False):
+        """The renderer `?format=` or Accept asks for; an unknown `format` is a 400 naming it.
+
+        DRF answers 404 to a format the view lacks, as if the address did not exist: right for
+        a suffix (`/claims.xml`), which is part of the path, but not for a query parameter.
+        """
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            if self.format_kwarg:
+                raise
+            value = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+            offered = ", ".join(sorted(renderer.format for renderer in self.get_renderers()))
+            raise exceptions.ValidationError(
+                {"format": [f"Unknown format {value!r}; this endpoint offers {offered}."]}
+            ) from None
 
     def handle_exception(self, exc):
         if isinstance(exc, CachedResponse):
