@@ -155,6 +155,12 @@ CACHES = {
     )
 }
 
+TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(
+        f"DJANGO_TRUSTED_PROXIES={TRUSTED_PROXIES} must count the proxies in front, 0 or more."
+    )
+
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -163,9 +169,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.AnonRateThrottle"],
     # Anonymous readers share this budget per client address; set "" to switch it off.
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute") or None},
+    # The client's address is REMOTE_ADDR, unless that many proxies of our own stand in front:
+    # then it is the address the outermost one saw, from the end of X-Forwarded-For. Whatever
+    # else that header holds was written by the client, and may be anything.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

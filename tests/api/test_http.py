@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils.http import http_date
-from rest_framework.throttling import AnonRateThrottle
 
 from claims import services
 from notes import revisions
@@ -245,29 +244,6 @@ def test_cors_is_limited_to_the_api(client, db):
 # Rate limit ----------------------------------------------------------------------------------
 
 
-class Clock:
-    """A clock the test moves by hand, for the throttle's timer."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def tiny_rate(monkeypatch) -> Clock:
-    """Two anonymous requests a minute, on a clock the test controls.
-
-    DRF copies the rates into `AnonRateThrottle.THROTTLE_RATES` at import, so that is what is
-    patched; the cache that holds request history is cleared around every test.
-    """
-    clock = Clock()
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
-    monkeypatch.setattr(AnonRateThrottle, "timer", clock)
-    return clock
-
-
 def test_too_many_requests_answer_429_with_retry_after(api, example, tiny_rate):
     assert api.get("/api/v1/claims/").status_code == 200
     assert api.get("/api/v1/videos/").status_code == 200
@@ -291,6 +267,47 @@ def test_throttled_client_may_read_again_after_retry_after(api, example, tiny_ra
 
 
 def test_each_address_has_its_own_budget(api, example, tiny_rate):
+    for _ in range(2):
+        api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1")
+
+    assert api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1").status_code == 429
+    assert api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.2").status_code == 200
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_limit(api, example, tiny_rate):
+    statuses = [
+        api.get("/api/v1/claims/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(5)
+    ]
+
+    assert statuses == [200, 200, 429, 429, 429]
+
+
+@pytest.fixture
+def one_trusted_proxy(settings) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
+def test_behind_one_trusted_proxy_the_address_it_saw_is_the_client(
+    api, example, tiny_rate, one_trusted_proxy
+):
+    # A client may write anything into X-Forwarded-For; the proxy appends the address it saw.
+    def through_proxy(forwarded_for: str) -> int:
+        return api.get(
+            "/api/v1/claims/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for
+        ).status_code
+
+    assert through_proxy("198.51.100.1, 203.0.113.7") == 200
+    assert through_proxy("198.51.100.2, 203.0.113.7") == 200
+
+    assert through_proxy("198.51.100.3, 203.0.113.7") == 429
+    assert through_proxy("203.0.113.8") == 200
+    assert through_proxy("203.0.113.7, 203.0.113.9") == 200
+
+
+def test_behind_a_trusted_proxy_a_request_without_x_forwarded_for_counts_its_peer(
+    api, example, tiny_rate, one_trusted_proxy
+):
     for _ in range(2):
         api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1")
 
