@@ -31,7 +31,7 @@ def test_trusted_proxies_are_the_proxies_drf_reads_client_addresses_behind(monke
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ("-1", "DJANGO_TRUSTED_PROXIES=-1 must count the proxies in front, 0 or more."),
+        ("-1", "DJANGO_TRUSTED_PROXIES=-1 is not a count; use 0 or more."),
         ("one", "DJANGO_TRUSTED_PROXIES='one' is not an integer."),
         ("", "DJANGO_TRUSTED_PROXIES='' is not an integer."),
     ],
@@ -41,3 +41,21 @@ def test_a_malformed_trusted_proxy_count_stops_start_up(monkeypatch, raw, messag
         base_settings(monkeypatch, DJANGO_TRUSTED_PROXIES=raw)
 
     assert str(refused.value) == message
+
+
+def test_the_response_cache_is_bounded_by_default(monkeypatch):
+    monkeypatch.delenv("API_RESPONSE_CACHE_SECONDS", raising=False)
+    monkeypatch.delenv("API_RESPONSE_CACHE_MAX_BYTES", raising=False)
+
+    settings = base_settings(monkeypatch)
+
+    assert settings["API_RESPONSE_CACHE_SECONDS"] == 600
+    assert settings["API_RESPONSE_CACHE_MAX_BYTES"] == 256 * 1024
+
+
+@pytest.mark.parametrize("name", ["API_RESPONSE_CACHE_SECONDS", "API_RESPONSE_CACHE_MAX_BYTES"])
+def test_response_cache_bounds_are_read_and_must_be_counts(monkeypatch, name):
+    assert base_settings(monkeypatch, **{name: "0"})[name] == 0
+
+    with pytest.raises(ImproperlyConfigured, match=f"^{name}=-5 is not a count; use 0 or more.$"):
+        base_settings(monkeypatch, **{name: "-5"})

@@ -58,6 +58,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
 
 
+def env_count(name: str, default: int) -> int:
+    """Read a count: a whole number, 0 or more."""
+    value = env_int(name, default)
+    if value < 0:
+        raise ImproperlyConfigured(f"{name}={value} is not a count; use 0 or more.")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-demo-key-never-use-in-production")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -155,12 +163,6 @@ CACHES = {
     )
 }
 
-TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
-if TRUSTED_PROXIES < 0:
-    raise ImproperlyConfigured(
-        f"DJANGO_TRUSTED_PROXIES={TRUSTED_PROXIES} must count the proxies in front, 0 or more."
-    )
-
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -175,7 +177,7 @@ REST_FRAMEWORK = {
     # The client's address is REMOTE_ADDR, unless that many proxies of our own stand in front:
     # then it is the address the outermost one saw, from the end of X-Forwarded-For. Whatever
     # else that header holds was written by the client, and may be anything.
-    "NUM_PROXIES": TRUSTED_PROXIES,
+    "NUM_PROXIES": env_count("DJANGO_TRUSTED_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -197,6 +199,12 @@ SPECTACULAR_SETTINGS = {
         "config.api.require_non_blank_query_values",
     ],
 }
+
+# The API's response cache (config/api.py): how long a rendered page is kept, in seconds (0 keeps
+# none), and the largest body kept, in bytes. Any address a client makes up, each search for
+# instance, is an entry: these bound what one client can make the cache hold.
+API_RESPONSE_CACHE_SECONDS = env_count("API_RESPONSE_CACHE_SECONDS", 600)
+API_RESPONSE_CACHE_MAX_BYTES = env_count("API_RESPONSE_CACHE_MAX_BYTES", 256 * 1024)
 
 # How long a process trusts the content revision it read (see notes/revisions.py), in seconds.
 CONTENT_REVISION_TRUST_SECONDS = env_float("CONTENT_REVISION_TRUST_SECONDS", 1.0)
