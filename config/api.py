@@ -103,7 +103,7 @@ class PagePagination(PageNumberPagination):
         return _document_bounds(super().get_schema_operation_parameters(view))
 
 
-#: A cursor as DRF writes it: base64, which a hand-written value is rarely valid as.
+#: A cursor as DRF writes it: the base64 of the position it holds.
 CURSOR_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
 
 
@@ -114,6 +114,9 @@ class CursorPagePagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     ordering = "-published_at"
+    invalid_cursor_message = (
+        "Not a cursor this list gave out; follow its `next` and `previous` links."
+    )
 
     def get_page_size(self, request) -> int:
         return _page_size(request, self.page_size_query_param)
@@ -121,10 +124,6 @@ class CursorPagePagination(CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
-
-    invalid_cursor_message = (
-        "Not a cursor this list gave out; follow its `next` and `previous` links."
-    )
 
     def decode_cursor(self, request):
         """The cursor, refusing as invalid a position its ordering field cannot hold.
