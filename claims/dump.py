@@ -2,13 +2,22 @@
 
 A dump is one JSON object per line. The first line is the header
 
-    {"format": "claimtrack-dump", "version": 1, "exported_at": "<ISO-8601>", "history": false}
+    {"format": "claimtrack-dump", "version": 2, "exported_at": "<ISO-8601>", "history": false}
 
-and every other line is one row, `{"model": "notes.video", "fields": {"id": 7, ...}}`. A row's
-fields are its model's columns under their column names (`channel_id`, not `channel`), primary
-key included so that references survive the trip; datetimes and dates are ISO-8601 strings and
-JSON fields stay JSON. Tables come in `CONTENT_MODELS` order, parents before children, each in
-primary-key order.
+then each row is a line, `{"model": "notes.video", "fields": {"id": 7, ...}}`, and the last line
+counts the rows of every table the dump holds:
+
+    {"end": "claimtrack-dump", "rows": {"notes.channel": 12, "notes.video": 30, ...}}
+
+A row's fields are its model's columns under their column names (`channel_id`, not `channel`),
+primary key included so that references survive the trip; datetimes and dates are ISO-8601
+strings and JSON fields stay JSON. Tables come in `CONTENT_MODELS` order, parents before
+children, each in primary-key order.
+
+The end line is what tells a whole dump from a cut-off one (a full disk, `head`, a copy that
+stopped): a dump without it, with counts that differ from the rows read, or with anything after
+it is refused. Version 1 dumps, which have no end line, still load, with a warning that their
+completeness cannot be checked.
 
 What a dump holds, and why:
 - All content, drafts and retracted items included: this is an editor's backup and migration
@@ -25,14 +34,15 @@ What a dump holds, and why:
   revision.
 
 A load goes into an empty database, in one transaction: a database that already holds rows, a
-bad header, or any line that cannot be loaded (bad JSON, unknown model or field, a value of the
-wrong type, a reference to a row the dump lacks, a violated constraint) raises `DumpError` as
-`PATH:LINE: message`, and nothing is written.
+bad header, a missing or wrong end line, or any line that cannot be loaded (bad JSON, unknown
+model or field, a value of the wrong type, a reference to a row the dump lacks, a violated
+constraint) raises `DumpError` as `PATH:LINE: message`, and nothing is written.
 """
 
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -50,7 +60,6 @@ from notes import revisions
 from notes.models import Channel, Note, Topic, Video, WikiLink
 
 FORMAT = "claimtrack-dump"
-VERSION = 1
 # Rows per INSERT when loading; rows per round trip when reading, so memory stays flat.
 BATCH_SIZE = 1000
 CHUNK_SIZE = 2000
@@ -90,6 +99,30 @@ def _history_models() -> tuple[ModelClass, ...]:
 
 HISTORY_MODELS = _history_models()
 
+Fields = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DumpFormat:
+    """One version of the dump format, as this Claimtrack reads it.
+
+    A version that changes the rows (a new column, a renamed one) brings `upgrade`, which turns
+    a row of the version before into one of its own; a load runs the row of an older dump
+    through every later version's upgrade, so that only the current rows are ever decoded.
+    """
+
+    version: int
+    #: Whether the dump ends with the line counting its rows.
+    counted: bool
+    upgrade: Callable[[str, Fields], Fields] | None = None
+
+
+FORMATS: dict[int, DumpFormat] = {
+    1: DumpFormat(version=1, counted=False),
+    2: DumpFormat(version=2, counted=True),
+}
+VERSION = max(FORMATS)
+
 
 class DumpError(Exception):
     """A dump that cannot be loaded, or a database that cannot take one; nothing was written."""
@@ -120,22 +153,54 @@ def dump_export(write: Callable[[str], object], *, with_history: bool = False) -
                 fields = dict(zip(columns, values, strict=True))
                 write(_json_line({"model": model._meta.label_lower, "fields": fields}))
                 counts[model] += 1
+        rows = {model._meta.label_lower: count for model, count in counts.items()}
+        write(_json_line({"end": FORMAT, "rows": rows}))
     return counts
 
 
-def dump_import(lines: Iterable[bytes | str], *, source: str) -> RowCounts:
+def dump_import(
+    lines: Iterable[bytes | str], *, source: str, warn: Callable[[str], object]
+) -> RowCounts:
     """Load the dump `lines`, read from `source`, into an empty database; return rows per model.
 
+    `warn` is told what the load cannot vouch for, such as an old dump's completeness.
     Rows go in with `bulk_create`, which sends no signals: the load writes no history rows of
     its own, and whatever keeps derived data current on save is run afterwards instead.
     """
     numbered = enumerate(lines, start=1)
     header = _read_header(next(numbered, None), source=source)
+    dump_format = FORMATS[header["version"]]
+    if not dump_format.counted:
+        warn(
+            f"{source}: a version {dump_format.version} dump has no end line, so it cannot be "
+            "checked for completeness: make sure the file is whole."
+        )
     with transaction.atomic():
         _refuse_unless_empty()
-        loader = _Loader(source=source, with_history=header["history"])
+        loader = _Loader(source=source, with_history=header["history"], dump_format=dump_format)
+        end: tuple[int, Fields] | None = None
+        last = 1
         for number, line in numbered:
-            loader.add(number, line)
+            if end is not None:
+                raise DumpError(
+                    f"{source}:{number}: a line after the end line (line {end[0]}); "
+                    "a dump ends there."
+                )
+            last = number
+            data = loader.parse(number, line)
+            if dump_format.counted and "end" in data:
+                end = (number, data)
+            else:
+                loader.add(number, data)
+        # Completeness first: rows missing from a cut-off file would otherwise be reported as
+        # dangling references, hiding the reason.
+        if dump_format.counted:
+            if end is None:
+                raise DumpError(
+                    f"{source}:{last}: the dump ends without its end line: it was cut off, or "
+                    "its export did not finish."
+                )
+            loader.check_end_line(*end)
         counts = loader.finish()
         _reset_sequences(counts)
         # Derived data: dumps leave it out, and bulk_create bypassed the receivers that keep it.
@@ -210,10 +275,12 @@ def _read_header(first: tuple[int, bytes | str] | None, *, source: str) -> dict[
             f'{source}:1: not a Claimtrack dump: the first line must be {{"format": "{FORMAT}", '
             f'"version": {VERSION}, ...}}.'
         )
-    if header.get("version") != VERSION:
+    version = header.get("version")
+    if type(version) is not int or version not in FORMATS:
+        readable = ", ".join(str(number) for number in FORMATS)
         raise DumpError(
-            f"{source}:1: dump version {header.get('version')!r} is not supported; "
-            f"this Claimtrack reads version {VERSION}."
+            f"{source}:1: dump version {version!r} is not supported; "
+            f"this Claimtrack reads versions {readable}."
         )
     if not isinstance(header.get("history"), bool):
         raise DumpError(f'{source}:1: the header\'s "history" must be true or false.')
@@ -243,8 +310,13 @@ class _Loader:
     with its line instead of as an anonymous failure of the commit.
     """
 
-    def __init__(self, *, source: str, with_history: bool) -> None:
+    def __init__(self, *, source: str, with_history: bool, dump_format: DumpFormat) -> None:
         self.source = source
+        self.upgrades = [
+            later.upgrade
+            for version, later in sorted(FORMATS.items())
+            if version > dump_format.version and later.upgrade is not None
+        ]
         dumped = _dumped_models(with_history=with_history)
         self.models = {model._meta.label_lower: model for model in dumped}
         self.columns = {model: _columns(model) for model in dumped}
@@ -268,18 +340,27 @@ class _Loader:
         self.batch_model: ModelClass | None = None
         self.batch: list[tuple[int, dict[str, Any]]] = []
 
-    def add(self, number: int, line: bytes | str) -> None:
+    def parse(self, number: int, line: bytes | str) -> dict[str, Any]:
+        """The JSON object on a line: a row, or the end line."""
         try:
-            row = json.loads(line)
+            data = json.loads(line)
         except ValueError as error:  # bad JSON and bytes that are not UTF-8 alike
             raise self._error(number, f"not a JSON line: {error}") from None
-        if not (isinstance(row, dict) and row.keys() == {"model", "fields"}):
+        if not isinstance(data, dict):
+            raise self._error(number, 'a row must be {"model": "app.model", "fields": {...}}')
+        return data
+
+    def add(self, number: int, row: dict[str, Any]) -> None:
+        if row.keys() != {"model", "fields"}:
             raise self._error(number, 'a row must be {"model": "app.model", "fields": {...}}')
         label = row["model"]
         model = self.models.get(label) if isinstance(label, str) else None
         if model is None:
             raise self._error(number, f"unknown model {label!r}")
-        values = self._decode(number, model, row["fields"])
+        fields = row["fields"]
+        for upgrade in self.upgrades:
+            fields = upgrade(label, fields)
+        values = self._decode(number, model, fields)
         if model is not self.batch_model or len(self.batch) == BATCH_SIZE:
             self._flush()
             self.batch_model = model
@@ -298,6 +379,34 @@ class _Loader:
                     f"{target._meta.label_lower} {value}, which is not in the dump",
                 )
         return self.counts
+
+    def check_end_line(self, number: int, end: dict[str, Any]) -> None:
+        """The end line at `number` must count exactly the rows read, table by table."""
+        counted = end.get("rows")
+        if end.keys() != {"end", "rows"} or end["end"] != FORMAT or not isinstance(counted, dict):
+            raise self._error(
+                number,
+                f'the end line must be {{"end": "{FORMAT}", "rows": {{"app.model": N, ...}}}}',
+            )
+        read = {model._meta.label_lower: count for model, count in self.counts.items()}
+        if counted.keys() != read.keys():
+            unknown = sorted(counted.keys() - read.keys())
+            missing = sorted(read.keys() - counted.keys())
+            raise self._error(
+                number, f"the end line counts unknown tables {unknown} and lacks {missing}"
+            )
+        for label, count in counted.items():
+            if type(count) is not int or count < 0:
+                raise self._error(
+                    number, f"the end line's count of {label} must be a whole number, not {count!r}"
+                )
+        differences = [
+            f"{counted[label]} {label} rows, but {count} {'was' if count == 1 else 'were'} read"
+            for label, count in read.items()
+            if counted[label] != count
+        ]
+        if differences:
+            raise self._error(number, f"the end line counts {'; '.join(differences)}.")
 
     def _decode(self, number: int, model: ModelClass, fields: object) -> dict[str, Any]:
         """The row's values by attribute name, converted from JSON to what the fields hold."""

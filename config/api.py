@@ -1,27 +1,30 @@
 """What every endpoint of the public API shares: one error shape, strict query parameters,
-bounded pagination and conditional GET.
+bounded pagination, conditional GET and a bounded response cache.
 
-A client learns about its mistakes: an unknown parameter, filter value, ordering field or page
-size answers 400 with a message instead of being silently ignored.
+A client learns about its mistakes: an unknown parameter, filter value, ordering field, format,
+cursor or page size answers 400 with a message instead of being silently ignored.
 """
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.filters import OrderingFilter
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from notes import revisions
+from notes.revisions import Revision
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -37,6 +40,12 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, TooManyFieldsSent):
+        # Raised where the query string is first read; Django would answer with an HTML page.
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        exc = exceptions.ParseError(
+            f"More than {limit} query parameters; this API reads at most {limit}."
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -94,6 +103,10 @@ class PagePagination(PageNumberPagination):
         return _document_bounds(super().get_schema_operation_parameters(view))
 
 
+#: A cursor as DRF writes it: the base64 of the position it holds.
+CURSOR_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
+
+
 class CursorPagePagination(CursorPagination):
     """Cursor pages: a deep page costs what the first one does (no OFFSET, no COUNT)."""
 
@@ -101,6 +114,9 @@ class CursorPagePagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     ordering = "-published_at"
+    invalid_cursor_message = (
+        "Not a cursor this list gave out; follow its `next` and `previous` links."
+    )
 
     def get_page_size(self, request) -> int:
         return _page_size(request, self.page_size_query_param)
@@ -113,15 +129,22 @@ class CursorPagePagination(CursorPagination):
         """The cursor, refusing as invalid a position its ordering field cannot hold.
 
         A cursor is the client's to edit, and a position such as "2024" for a date would
-        otherwise fail inside the query.
+        otherwise fail inside the query. A bad cursor is a bad parameter: a 400 naming it,
+        where DRF answers 404.
         """
-        cursor = super().decode_cursor(request)
+        invalid = exceptions.ValidationError(
+            {self.cursor_query_param: [self.invalid_cursor_message]}
+        )
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise invalid from None
         if cursor is not None and cursor.position is not None:
-            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+            field = self._model._meta.get_field(self.ordering[0].removeprefix("-"))
             try:
                 field.to_python(cursor.position)
             except DjangoValidationError:
-                raise exceptions.NotFound(self.invalid_cursor_message) from None
+                raise invalid from None
         return cursor
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
@@ -133,12 +156,20 @@ class CursorPagePagination(CursorPagination):
         skipping others.
         """
         ordering = tuple(super().get_ordering(request, queryset, view))
-        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+        if not any(field.removeprefix("-") in ("id", "pk") for field in ordering):
             ordering += ("-id" if ordering[0].startswith("-") else "id",)
         return ordering
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
-        return _document_bounds(super().get_schema_operation_parameters(view))
+        parameters = _document_bounds(super().get_schema_operation_parameters(view))
+        for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"]["pattern"] = CURSOR_PATTERN
+                parameter["description"] = (
+                    "A position in the list, from its `next` or `previous` link; any other "
+                    "value answers 400."
+                )
+        return parameters
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -150,7 +181,8 @@ class StrictOrderingFilter(OrderingFilter):
             fields = [param.strip() for param in params.split(",") if param.strip()]
             context = {"request": request}
             allowed = {name for name, _ in self.get_valid_fields(queryset, view, context)}
-            invalid = [field for field in fields if field.lstrip("-") not in allowed]
+            # One minus at most: "--id" would reach the database as a field name.
+            invalid = [field for field in fields if field.removeprefix("-") not in allowed]
             if invalid or not fields:
                 choices = ", ".join(sorted(f"{name}, -{name}" for name in allowed))
                 raise exceptions.ValidationError(
@@ -158,10 +190,6 @@ class StrictOrderingFilter(OrderingFilter):
                 )
             return fields
         return self.get_default_ordering(view)
-
-
-class NotModified(exceptions.APIException):
-    status_code = status.HTTP_304_NOT_MODIFIED
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -179,8 +207,11 @@ class ErrorSerializer(serializers.Serializer):
 
 
 _ERROR_RESPONSES = {
-    "400": "An unknown parameter, or a filter value, ordering or page size it does not take.",
-    "404": "Nothing public at this address, or a page or cursor that does not exist.",
+    "400": (
+        "An unknown parameter, or a filter value, ordering, format, cursor or page size it "
+        "does not take; too many parameters."
+    ),
+    "404": "Nothing public at this address, or a page that does not exist.",
     "429": "Too many requests from this address; `Retry-After` says how many seconds to wait.",
 }
 _VALIDATOR_HEADERS = {
@@ -216,9 +247,65 @@ class PublicReadSchema(AutoSchema):
         return responses
 
 
-#: How long a rendered response stays cached. Its key names the content revision, so a change
-#: makes it unreachable at once; the timeout only frees the memory of unreachable entries.
-RESPONSE_CACHE_SECONDS = 600
+# Conditional GET and the response cache ------------------------------------------------------
+#
+# The content revision (`notes.revisions`) moves on every committed change to public content, so
+# one cheap read tells whether anything a response is built from may have changed since: a
+# client's copy is current when its ETag or Last-Modified names the current revision, and a
+# rendered 200 can be kept under a key naming the revision and served again until it moves. A
+# representation is an absolute address (responses hold absolute URLs) and the renderer chosen
+# for it, never the raw Accept header, which a client can vary without end.
+#
+# These functions know nothing of DRF; `PublicReadMixin` applies them to the API's views.
+
+
+def representation_etag(revision: Revision, address: str, renderer_format: str) -> str:
+    """The ETag of one representation of `address` at `revision`."""
+    return quote_etag(f"{revision.number}-{_short_hash(f'{address}|{renderer_format}')}")
+
+
+def client_is_current(request: HttpRequest, revision: Revision, etag: str) -> bool:
+    """Whether the client's copy, named by If-None-Match or If-Modified-Since, is `etag`'s."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        # No `*`: it would answer 304 before the view could say the address is a 400 or 404.
+        return etag in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(revision.changed_at.timestamp()) <= since
+
+
+def add_validators(response: HttpResponseBase, revision: Revision, etag: str) -> None:
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(revision.changed_at.timestamp())
+
+
+def response_cache_key(revision: Revision, etag: str) -> str:
+    # `changed_at` too: a restored database or a rolled-back test can repeat a number.
+    return f"api-response:{etag}:{revision.changed_at.timestamp()}"
+
+
+def response_cache_get(key: str) -> tuple[bytes, dict[str, str]] | None:
+    """The body and headers kept under `key`, if any."""
+    if settings.API_RESPONSE_CACHE_SECONDS <= 0:
+        return None
+    return cache.get(key)
+
+
+def response_cache_put(key: str, content: bytes, headers: dict[str, str]) -> None:
+    """Keep a rendered 200 under `key`, unless its body is too large to be worth the memory.
+
+    Every address a client can make up (each search is one) may become an entry, so what one
+    entry holds and how long it lives are bounded by settings; past its revision an entry can
+    no longer be reached, and only its timeout frees its memory.
+    """
+    timeout = settings.API_RESPONSE_CACHE_SECONDS
+    if timeout > 0 and len(content) <= settings.API_RESPONSE_CACHE_MAX_BYTES:
+        cache.set(key, (content, headers), timeout)
+
+
+class NotModified(exceptions.APIException):
+    status_code = status.HTTP_304_NOT_MODIFIED
 
 
 class CachedResponse(Exception):
@@ -229,32 +316,32 @@ class CachedResponse(Exception):
         self.headers = headers
 
 
+class RendererNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, answered with the renderer's own media type.
+
+    DRF would answer `Accept: application/json; x=1` with that very Content-Type, making every
+    made-up parameter a representation of its own: a new ETag and cache entry each.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer, _ = super().select_renderer(request, renderers, format_suffix)
+        return renderer, renderer.media_type
+
+
 class PublicReadMixin:
     """What makes a view a public read endpoint.
 
-    It refuses query parameters it does not know, and answers 304 when the client's copy is
-    current: the content revision (`notes.revisions`) moves on every committed change, so one
-    cheap read tells whether anything could have changed since the client's ETag or
-    Last-Modified. For the same reason a rendered 200 can be kept under a key holding the
-    revision and served again until the next change, without building it anew.
+    It refuses query parameters it does not know, answers 304 when the client's copy is
+    current, and serves a 200 rendered earlier for the same revision without building it anew.
+    Both come after DRF's own checks (the rate limit, the format) and the view's, so neither
+    hides a 400 or skips the count of a client's requests.
     """
 
     pagination_class = PagePagination
     schema = PublicReadSchema()
+    content_negotiation_class = RendererNegotiation
     #: Query parameters the view reads itself, besides filters, ordering and pagination.
     extra_query_params: frozenset[str] = frozenset()
-
-    def dispatch(self, request, *args, **kwargs):
-        # A conditional GET is answered before DRF builds its request: with the revision,
-        # the path and the Accept header, nothing else is needed to know the copy is current.
-        if request.method in ("GET", "HEAD") and "If-None-Match" in request.headers:
-            self.request = request
-            self._revision = revisions.current()
-            if self._client_is_current(request):
-                response = self._with_validators(HttpResponseNotModified())
-                response["Vary"] = "Accept"
-                return response
-        return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -264,27 +351,50 @@ class PublicReadMixin:
             raise exceptions.NotFound()
         if request.method in ("GET", "HEAD"):
             self._revision = revisions.current()
-            if self._client_is_current(request):
+            self._etag = representation_etag(
+                self._revision, request.build_absolute_uri(), request.accepted_renderer.format
+            )
+            if client_is_current(request, self._revision, self._etag):
                 raise NotModified()
             if self._response_is_cacheable(request):
-                cached = cache.get(self._response_cache_key())
+                cached = response_cache_get(response_cache_key(self._revision, self._etag))
                 if cached is not None:
                     raise CachedResponse(*cached)
+
+    def perform_content_negotiation(self, request, force=False):
+        """The renderer `?format=` or Accept asks for; an unknown `format` is a 400 naming it.
+
+        DRF answers 404 to a format the view lacks, as if the address did not exist: right for
+        a suffix (`/claims.xml`), which is part of the path, but not for a query parameter.
+        """
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            if self.format_kwarg:
+                raise
+            value = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+            offered = ", ".join(sorted(renderer.format for renderer in self.get_renderers()))
+            raise exceptions.ValidationError(
+                {"format": [f"Unknown format {value!r}; this endpoint offers {offered}."]}
+            ) from None
 
     def handle_exception(self, exc):
         if isinstance(exc, CachedResponse):
             response = HttpResponse(exc.content)
             for name, value in exc.headers.items():
                 response[name] = value
-            return self._with_validators(response)
+            add_validators(response, self._revision, self._etag)
+            return response
         if isinstance(exc, NotModified):
-            return self._with_validators(Response(status=status.HTTP_304_NOT_MODIFIED))
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+            add_validators(response, self._revision, self._etag)
+            return response
         return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code == status.HTTP_200_OK and hasattr(self, "_revision"):
-            self._with_validators(response)
+        if response.status_code == status.HTTP_200_OK and hasattr(self, "_etag"):
+            add_validators(response, self._revision, self._etag)
             if isinstance(response, Response) and self._response_is_cacheable(request):
                 response.render()
                 headers = {
@@ -292,21 +402,13 @@ class PublicReadMixin:
                     for name, value in response.items()
                     if name not in ("ETag", "Last-Modified")
                 }
-                cache.set(
-                    self._response_cache_key(),
-                    (response.content, headers),
-                    RESPONSE_CACHE_SECONDS,
-                )
+                key = response_cache_key(self._revision, self._etag)
+                response_cache_put(key, response.content, headers)
         return response
 
     def _response_is_cacheable(self, request) -> bool:
         # The browsable API's HTML carries the reader's CSRF token and login state.
         return request.method == "GET" and request.accepted_renderer.format != "api"
-
-    def _response_cache_key(self) -> str:
-        # `changed_at` too: a restored database or a rolled-back test can repeat a number.
-        changed = self._revision.changed_at.timestamp()
-        return f"api-response:{self._etag()}:{changed}"
 
     def allowed_query_params(self) -> set[str]:
         allowed = {"format", *self.extra_query_params}
@@ -340,30 +442,6 @@ class PublicReadMixin:
         )
         if errors:
             raise exceptions.ValidationError(errors)
-
-    def _etag(self) -> str:
-        # The same revision gives a different ETag per address (host included: responses hold
-        # absolute URLs) and per representation asked for.
-        if getattr(self, "_etag_value", None) is None:
-            request = self.request
-            address = request.build_absolute_uri()
-            variant = f"{address}|{request.headers.get('Accept', '')}"
-            self._etag_value = quote_etag(f"{self._revision.number}-{_short_hash(variant)}")
-        return self._etag_value
-
-    def _client_is_current(self, request) -> bool:
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-            # No `*`: it would answer 304 before the view could say the address is a 400 or 404.
-            return self._etag() in tags
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        return since is not None and int(self._revision.changed_at.timestamp()) <= since
-
-    def _with_validators(self, response):
-        response["ETag"] = self._etag()
-        response["Last-Modified"] = http_date(self._revision.changed_at.timestamp())
-        return response
 
 
 class PublicReadViewSet(PublicReadMixin, ReadOnlyModelViewSet):

@@ -4,9 +4,18 @@ The body is read by the same markdown-it parser as the importer (`vault_markdown
 timestamp or wikilink renders as a link exactly when the importer counted it as one. Notes
 are user content that may carry raw HTML, so the result always goes through nh3: whatever
 the markdown said, no ``<script>``, event handler or ``javascript:`` URL survives.
+
+The links the renderer makes itself carry classes and data attributes that pages trust (a
+timestamp's ``data-seconds`` seeks the player), so a note must not be able to write them: raw
+HTML keeps no class or data attribute at all. The renderer's own links therefore cannot go
+through that sanitizer; they are rendered as placeholders, the note is sanitized, and each
+placeholder is then replaced by its link, itself checked by a sanitizer of its own. A
+placeholder holds a random value new for every rendering, so a note cannot forge one.
 """
 
 import html
+import re
+import secrets
 from collections.abc import Callable, Sequence
 
 import nh3
@@ -35,14 +44,17 @@ _ALLOWED_TAGS = {
 # fmt: on
 _SANITIZER = nh3.Cleaner(
     tags=_ALLOWED_TAGS,
-    attributes={
-        "a": {"href", "class", "title", "data-seconds"},
-        "span": {"class"},
-        "ol": {"start"},
-    },
+    attributes={"a": {"href", "title"}, "ol": {"start"}},
+    url_schemes={"http", "https"},
+)
+_OWN_LINK_SANITIZER = nh3.Cleaner(
+    tags={"a", "span"},
+    attributes={"a": {"href", "class", "data-seconds"}, "span": {"class"}},
     # Relative URLs (the caller's own note and topic pages) are kept by default.
     url_schemes={"http", "https"},
 )
+# Private-use characters around the rendering's secret and the link's index.
+_PLACEHOLDER = re.compile("\ue000([0-9a-f]{32}):([0-9]+)\ue001")
 
 
 def render_note_html(body_markdown: str, *, video_id: str | None, link_for: LinkFor) -> str:
@@ -52,8 +64,18 @@ def render_note_html(body_markdown: str, *, video_id: str | None, link_for: Link
     video); an impossible timestamp stays as written. Each wikilink goes where `link_for`
     says.
     """
-    env = {"video_id": video_id, "link_for": link_for}
-    return _SANITIZER.clean(_MARKDOWN.render(body_markdown, env))
+    own_links: list[str] = []
+    secret = secrets.token_hex(16)
+
+    def placeholder(link_html: str) -> str:
+        own_links.append(_OWN_LINK_SANITIZER.clean(link_html))
+        return f"\ue000{secret}:{len(own_links) - 1}\ue001"
+
+    env = {"video_id": video_id, "link_for": link_for, "placeholder": placeholder}
+    sanitized = _SANITIZER.clean(_MARKDOWN.render(body_markdown, env))
+    return _PLACEHOLDER.sub(
+        lambda match: own_links[int(match[2])] if match[1] == secret else match[0], sanitized
+    )
 
 
 def render_timestamp_link(video_id: str, seconds: int) -> str:
@@ -72,7 +94,7 @@ def _render_wikilink(
     if token.meta["error"]:
         return html.escape(token.content)
     href, css_class = env["link_for"](token.meta["slug"])
-    return (
+    return env["placeholder"](
         f'<a class="{html.escape(css_class)}" href="{html.escape(href)}">'
         f"{html.escape(token.meta['label'])}</a>"
     )
@@ -86,8 +108,8 @@ def _render_timestamp(
     if seconds is None:
         return html.escape(token.content)
     if env["video_id"] is None:
-        return f'<span class="timestamp">{format_timestamp(seconds)}</span>'
-    return render_timestamp_link(env["video_id"], seconds)
+        return env["placeholder"](f'<span class="timestamp">{format_timestamp(seconds)}</span>')
+    return env["placeholder"](render_timestamp_link(env["video_id"], seconds))
 
 
 _MARKDOWN = vault_markdown()

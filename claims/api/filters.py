@@ -11,45 +11,61 @@ from rest_framework.exceptions import ValidationError
 
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import search_claims
-from notes.models import Channel, Topic, Video
+from notes.models import YOUTUBE_ID_PATTERN, Channel, Topic, Video
+
+#: The keys the filters take, as the schema states them. Slugs are Django's Unicode slugs.
+YOUTUBE_ID = {"type": "string", "pattern": YOUTUBE_ID_PATTERN}
+SLUG = {"type": "string", "pattern": r"^[-\w]+$", "maxLength": 200}
+ID = {"type": "integer", "minimum": 1}
 
 
 class KeyChoiceFilter(django_filters.ModelChoiceFilter):
-    """A row chosen by its public key (a YouTube id or a slug), which the schema shows as text.
+    """A row chosen by its public key: a YouTube id, a slug or an id (`to_field_name=None`).
 
     A key that names no row is refused with a message naming both: "No video has this YouTube
-    id."
+    id." The schema gives the key's form (`key_schema`) and says that a key naming nothing is a
+    400, since no schema can list which keys exist.
     """
 
-    def __init__(self, *args, queryset, to_field_name: str, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        queryset,
+        key_schema: dict[str, object],
+        to_field_name: str | None = None,
+        **kwargs,
+    ) -> None:
         opts = queryset.model._meta
-        key = opts.get_field(to_field_name).verbose_name
+        key = (opts.get_field(to_field_name) if to_field_name else opts.pk).verbose_name
         kwargs.setdefault(
             "error_messages", {"invalid_choice": f"No {opts.verbose_name} has this {key}."}
         )
         super().__init__(*args, queryset=queryset, to_field_name=to_field_name, **kwargs)
         # Per filter rather than on the class: a schema given for the class would replace
         # each filter's help text, and the parameter would go undescribed.
-        schema = {"type": "string", "description": self.extra.get("help_text", "")}
-        extend_schema_field(schema)(self)
+        description = f"{self.extra.get('help_text', '')} A value that names nothing answers 400."
+        extend_schema_field({**key_schema, "description": description})(self)
 
 
 class ClaimFilter(django_filters.FilterSet):
     video = KeyChoiceFilter(
         queryset=Video.objects.all(),
         to_field_name="youtube_id",
+        key_schema=YOUTUBE_ID,
         method="filter_video",
         help_text="Claims made in this video (its YouTube id).",
     )
     speaker = KeyChoiceFilter(
         queryset=Speaker.objects.all(),
         to_field_name="slug",
+        key_schema=SLUG,
         method="filter_speaker",
         help_text="Claims this speaker made (the speaker's slug).",
     )
     topic = KeyChoiceFilter(
         queryset=Topic.objects.all(),
         to_field_name="slug",
+        key_schema=SLUG,
         method="filter_topic",
         help_text="Claims filed under this topic (its slug).",
     )
@@ -92,8 +108,9 @@ class ClaimFilter(django_filters.FilterSet):
 
 
 class ArgumentFilter(django_filters.FilterSet):
-    claim = django_filters.ModelChoiceFilter(
+    claim = KeyChoiceFilter(
         queryset=Claim.objects.published(),
+        key_schema=ID,
         help_text="Arguments about this published claim (its id).",
         error_messages={"invalid_choice": "No published claim has this id."},
     )
@@ -103,12 +120,14 @@ class ArgumentFilter(django_filters.FilterSet):
     speaker = KeyChoiceFilter(
         queryset=Speaker.objects.all(),
         to_field_name="slug",
+        key_schema=SLUG,
         help_text="Arguments this speaker made (the speaker's slug).",
     )
     video = KeyChoiceFilter(
         queryset=Video.objects.all(),
         to_field_name="youtube_id",
-        help_text="Arguments whose evidence is in this video.",
+        key_schema=YOUTUBE_ID,
+        help_text="Arguments whose evidence is in this video (its YouTube id).",
     )
 
     class Meta:
@@ -120,6 +139,7 @@ class VideoFilter(django_filters.FilterSet):
     channel = KeyChoiceFilter(
         queryset=Channel.objects.all(),
         to_field_name="slug",
+        key_schema=SLUG,
         help_text="Videos of this channel (its slug).",
     )
 

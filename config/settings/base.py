@@ -166,9 +166,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.AnonRateThrottle"],
     # Anonymous readers share this budget per client address; set "" to switch it off.
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute") or None},
+    # The client's address is REMOTE_ADDR, unless that many proxies of our own stand in front:
+    # then it is the address the outermost one saw, from the end of X-Forwarded-For. Whatever
+    # else that header holds was written by the client, and may be anything.
+    "NUM_PROXIES": env_int("DJANGO_TRUSTED_PROXIES", 0, minimum=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -190,6 +194,12 @@ SPECTACULAR_SETTINGS = {
         "config.api.require_non_blank_query_values",
     ],
 }
+
+# The API's response cache (config/api.py): how long a rendered page is kept, in seconds (0 keeps
+# none), and the largest body kept, in bytes. Any address a client makes up, each search for
+# instance, is an entry: these bound what one client can make the cache hold.
+API_RESPONSE_CACHE_SECONDS = env_int("API_RESPONSE_CACHE_SECONDS", 600, minimum=0)
+API_RESPONSE_CACHE_MAX_BYTES = env_int("API_RESPONSE_CACHE_MAX_BYTES", 256 * 1024, minimum=0)
 
 # How long a process trusts the content revision it read (see notes/revisions.py), in seconds.
 CONTENT_REVISION_TRUST_SECONDS = env_float("CONTENT_REVISION_TRUST_SECONDS", 1.0)

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import TestCase
 from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
 
 from tests.api import worked_example
 
@@ -17,6 +18,29 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class Clock:
+    """A clock the test moves by hand, for the throttle's timer; it starts on a whole minute."""
+
+    def __init__(self) -> None:
+        self.now = 1_699_999_980.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def tiny_rate(monkeypatch) -> Clock:
+    """Two anonymous requests a minute, on a clock the test controls.
+
+    DRF copies the rates into `AnonRateThrottle.THROTTLE_RATES` at import, so that is what is
+    patched; the cache that holds request history is cleared around every test.
+    """
+    clock = Clock()
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    monkeypatch.setattr(AnonRateThrottle, "timer", clock)
+    return clock
 
 
 @pytest.fixture

@@ -4,10 +4,13 @@ limit answering 429 with Retry-After."""
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
-from rest_framework.throttling import AnonRateThrottle
 
 from claims import services
+from config import api as api_module
 from notes import revisions
 from notes import services as note_services
 from tests.api import worked_example as ex
@@ -179,6 +182,102 @@ def test_errors_carry_no_validators(api, example):
     assert "Last-Modified" not in response
 
 
+# The response cache --------------------------------------------------------------------------
+
+
+class RecordingCache:
+    """The cache the API keeps responses in, recording what is stored, and for how long."""
+
+    def __init__(self, cache) -> None:
+        self.cache = cache
+        self.stored: dict[str, int] = {}
+
+    def get(self, key, default=None):
+        return self.cache.get(key, default)
+
+    def set(self, key, value, timeout) -> None:
+        self.stored[key] = timeout
+        self.cache.set(key, value, timeout)
+
+
+@pytest.fixture
+def response_cache(monkeypatch) -> RecordingCache:
+    recording = RecordingCache(api_module.cache)
+    monkeypatch.setattr(api_module, "cache", recording)
+    return recording
+
+
+MADE_UP_ACCEPTS = [
+    *(f"application/json; x={n}" for n in range(20)),
+    *(f"text/x-made-up-{n}, application/json;q=0.5" for n in range(20)),
+    *(f"*/*; n={n}" for n in range(20)),
+    "*/*",
+    "application/json",
+    "application/*",
+]
+
+
+def test_made_up_accept_headers_share_one_cache_entry_and_etag(api, example, response_cache):
+    responses = [api.get("/api/v1/claims/", HTTP_ACCEPT=accept) for accept in MADE_UP_ACCEPTS]
+
+    assert {response.status_code for response in responses} == {200}
+    assert {response["Content-Type"] for response in responses} == {"application/json"}
+    assert len({response["ETag"] for response in responses}) == 1
+    assert len({response.content for response in responses}) == 1
+    assert len(response_cache.stored) == 1
+
+
+def test_each_renderer_has_its_own_cache_entry_and_etag(api, example, response_cache):
+    url = f"/api/v1/claims/{example.claim.pk}/"
+    json = api.get(url, HTTP_ACCEPT="application/json")
+    jsonld = api.get(url, HTTP_ACCEPT="application/ld+json; profile=x")
+
+    assert jsonld["Content-Type"] == "application/ld+json"
+    assert json["ETag"] != jsonld["ETag"]
+    assert api.get(url, HTTP_ACCEPT="application/ld+json")["ETag"] == jsonld["ETag"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=jsonld["ETag"]).status_code == 200
+    assert len(response_cache.stored) == 2
+
+
+def test_a_response_is_cached_for_the_configured_time(api, example, settings, response_cache):
+    settings.API_RESPONSE_CACHE_SECONDS = 42
+
+    api.get("/api/v1/claims/")
+
+    assert list(response_cache.stored.values()) == [42]
+
+
+def test_a_cache_time_of_zero_caches_nothing(api, example, settings, response_cache):
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+
+    first = api.get("/api/v1/claims/")
+    second = api.get("/api/v1/claims/")
+
+    assert response_cache.stored == {}
+    assert first.content == second.content
+    assert first["ETag"] == second["ETag"]
+
+
+@pytest.mark.parametrize(("spare", "cached"), [(0, True), (-1, False)])
+def test_a_body_larger_than_the_limit_is_not_cached(
+    api, example, settings, response_cache, spare, cached
+):
+    size = len(api.get("/api/v1/claims/?page_size=100").content)
+    cache.clear()
+    response_cache.stored.clear()
+    settings.API_RESPONSE_CACHE_MAX_BYTES = size + spare
+
+    first = api.get("/api/v1/claims/?page_size=100")
+    with CaptureQueriesContext(connection) as queries:
+        second = api.get("/api/v1/claims/?page_size=100")
+
+    # One query reads the revision; building the page takes more.
+    assert (len(queries) == 1) is cached
+    assert len(response_cache.stored) == (1 if cached else 0)
+    assert first.content == second.content
+    assert first["ETag"] == second["ETag"]
+
+
 # CORS ----------------------------------------------------------------------------------------
 
 ORIGIN = "https://example.org"
@@ -245,29 +344,6 @@ def test_cors_is_limited_to_the_api(client, db):
 # Rate limit ----------------------------------------------------------------------------------
 
 
-class Clock:
-    """A clock the test moves by hand, for the throttle's timer."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def tiny_rate(monkeypatch) -> Clock:
-    """Two anonymous requests a minute, on a clock the test controls.
-
-    DRF copies the rates into `AnonRateThrottle.THROTTLE_RATES` at import, so that is what is
-    patched; the cache that holds request history is cleared around every test.
-    """
-    clock = Clock()
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
-    monkeypatch.setattr(AnonRateThrottle, "timer", clock)
-    return clock
-
-
 def test_too_many_requests_answer_429_with_retry_after(api, example, tiny_rate):
     assert api.get("/api/v1/claims/").status_code == 200
     assert api.get("/api/v1/videos/").status_code == 200
@@ -291,6 +367,47 @@ def test_throttled_client_may_read_again_after_retry_after(api, example, tiny_ra
 
 
 def test_each_address_has_its_own_budget(api, example, tiny_rate):
+    for _ in range(2):
+        api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1")
+
+    assert api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1").status_code == 429
+    assert api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.2").status_code == 200
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_limit(api, example, tiny_rate):
+    statuses = [
+        api.get("/api/v1/claims/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(5)
+    ]
+
+    assert statuses == [200, 200, 429, 429, 429]
+
+
+@pytest.fixture
+def one_trusted_proxy(settings) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
+def test_behind_one_trusted_proxy_the_address_it_saw_is_the_client(
+    api, example, tiny_rate, one_trusted_proxy
+):
+    # A client may write anything into X-Forwarded-For; the proxy appends the address it saw.
+    def through_proxy(forwarded_for: str) -> int:
+        return api.get(
+            "/api/v1/claims/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for
+        ).status_code
+
+    assert through_proxy("198.51.100.1, 203.0.113.7") == 200
+    assert through_proxy("198.51.100.2, 203.0.113.7") == 200
+
+    assert through_proxy("198.51.100.3, 203.0.113.7") == 429
+    assert through_proxy("203.0.113.8") == 200
+    assert through_proxy("203.0.113.7, 203.0.113.9") == 200
+
+
+def test_behind_a_trusted_proxy_a_request_without_x_forwarded_for_counts_its_peer(
+    api, example, tiny_rate, one_trusted_proxy
+):
     for _ in range(2):
         api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1")
 

@@ -379,6 +379,9 @@ def test_cursor_page_cost_does_not_count_the_claims(api, example):
     assert set(body) == {"next", "previous", "results"}
 
 
+BAD_CURSOR = "Not a cursor this list gave out; follow its `next` and `previous` links."
+
+
 @pytest.mark.parametrize(
     ("cursor", "ordering"),
     [
@@ -391,11 +394,16 @@ def test_cursor_page_cost_does_not_count_the_claims(api, example):
         (b64("r=abc"), "id"),
     ],
 )
-def test_bad_cursor_is_not_found(api, example, cursor, ordering):
+def test_bad_cursor_is_a_bad_request_naming_it(api, example, cursor, ordering):
     response = api.get("/api/v1/claims/", {"cursor": cursor, "ordering": ordering})
 
-    body = assert_error(response, 404, "not_found", errors={})
-    assert body["detail"] == "Invalid cursor"
+    assert_error(response, 400, "invalid", errors={"cursor": [BAD_CURSOR]})
+
+
+def test_a_garbage_cursor_is_a_bad_request(api, example):
+    response = api.get("/api/v1/claims/?cursor=garbage")
+
+    assert_error(response, 400, "invalid", errors={"cursor": [BAD_CURSOR]})
 
 
 def test_cursor_beyond_the_last_claim_is_an_empty_page(api, example):
@@ -560,13 +568,67 @@ def test_detail_of_a_key_that_names_nothing_is_not_found(api, example, url):
     assert_error(api.get(url.format(key)), 404, "not_found")
 
 
-def test_unknown_format_is_not_found(api, example):
-    assert_error(api.get("/api/v1/claims/?format=xml"), 404, "not_found")
+@pytest.mark.parametrize(
+    ("url", "offered"),
+    [
+        ("/api/v1/claims/?format=xml", "api, json"),
+        ("/api/v1/claims/?format=jsonld", "api, json"),
+        ("/api/v1/videos/oX7OduG1YmI/?format=jsonld", "api, json"),
+        ("/api/v1/claims/{claim}/?format=xml", "api, json, jsonld"),
+        ("/api/v1/videos/oX7OduG1YmI/annotations/?format=json", "api, jsonld"),
+        ("/api/v1/search/?q=safer&format=csv", "api, json"),
+    ],
+)
+def test_a_format_the_endpoint_does_not_offer_is_a_bad_request_naming_it(
+    api, example, url, offered
+):
+    response = api.get(url.format(claim=example.claim.pk))
+
+    value = parse_qs(urlsplit(url).query)["format"][0]
+    assert_error(
+        response,
+        400,
+        "invalid",
+        errors={"format": [f"Unknown format {value!r}; this endpoint offers {offered}."]},
+    )
 
 
-def test_jsonld_is_offered_only_on_the_claim_detail(api, example):
-    assert_error(api.get("/api/v1/claims/?format=jsonld"), 404, "not_found")
-    assert_error(api.get("/api/v1/videos/oX7OduG1YmI/?format=jsonld"), 404, "not_found")
+@pytest.mark.parametrize("url", ["/api/v1/claims.xml", "/api/v1/claims/{claim}.xml"])
+def test_a_format_suffix_the_endpoint_does_not_offer_is_not_found(api, example, url):
+    assert_error(api.get(url.format(claim=example.claim.pk)), 404, "not_found")
+
+
+def test_jsonld_is_offered_on_the_claim_detail(api, example):
+    response = api.get(f"/api/v1/claims/{example.claim.pk}/?format=jsonld")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/ld+json"
+
+
+@pytest.mark.parametrize("ordering", ["--id", "--published_at", "-id,--id", "---id", "- id"])
+def test_an_ordering_with_more_than_one_minus_is_a_bad_request(api, example, ordering):
+    response = api.get("/api/v1/claims/", {"ordering": ordering})
+
+    assert_error(
+        response,
+        400,
+        "invalid",
+        errors={
+            "ordering": [
+                f"Unknown ordering {ordering!r}; choose from id, -id, published_at, -published_at."
+            ]
+        },
+    )
+
+
+@pytest.mark.parametrize("url", ["/api/v1/claims/", "/api/v1/videos/", "/api/v1/claims/{claim}/"])
+def test_more_query_parameters_than_django_parses_is_a_json_bad_request(api, example, url):
+    query = "&".join(f"p{number}=1" for number in range(1001))
+
+    response = api.get(f"{url.format(claim=example.claim.pk)}?{query}")
+
+    body = assert_error(response, 400, "parse_error", errors={})
+    assert body["detail"] == "More than 1000 query parameters; this API reads at most 1000."
 
 
 def test_a_new_speaker_is_a_filter_value_at_once(api, example):

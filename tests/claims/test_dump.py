@@ -195,9 +195,9 @@ def test_export_writes_a_header_then_rows_in_dependency_order(filled_database, t
     export_data(path)
 
     text = path.read_text(encoding="utf-8")
-    header, *rows = (json.loads(line) for line in text.splitlines())
+    header, *rows, _end = (json.loads(line) for line in text.splitlines())
     assert header.keys() == {"format", "version", "exported_at", "history"}
-    assert (header["format"], header["version"], header["history"]) == ("claimtrack-dump", 1, False)
+    assert (header["format"], header["version"], header["history"]) == ("claimtrack-dump", 2, False)
     assert datetime.fromisoformat(header["exported_at"]).tzinfo is not None
     models_in_order = list(dict.fromkeys(row["model"] for row in rows))
     assert models_in_order == [model._meta.label_lower for model in dump.CONTENT_MODELS]
@@ -354,18 +354,22 @@ def test_a_violated_constraint_is_named_by_the_database(filled_database, tmp_pat
         (
             '{"model": "notes.channel", "fields": {"id": 1, "slug": "a", "name": "A"}}\n',
             ":1: not a Claimtrack dump: the first line must be "
-            '{"format": "claimtrack-dump", "version": 1, ...}.',
+            '{"format": "claimtrack-dump", "version": 2, ...}.',
         ),
         (
-            '{"format": "claimtrack-dump", "version": 2, "history": false}\n',
-            ":1: dump version 2 is not supported; this Claimtrack reads version 1.",
+            '{"format": "claimtrack-dump", "version": 3, "history": false}\n',
+            ":1: dump version 3 is not supported; this Claimtrack reads versions 1, 2.",
+        ),
+        (
+            '{"format": "claimtrack-dump", "version": 2.0, "history": false}\n',
+            ":1: dump version 2.0 is not supported; this Claimtrack reads versions 1, 2.",
         ),
         (
             '{"format": "claimtrack-dump", "version": 1}\n',
             ':1: the header\'s "history" must be true or false.',
         ),
     ],
-    ids=["empty", "no header", "unknown version", "no history flag"],
+    ids=["empty", "no header", "unknown version", "version not an integer", "no history flag"],
 )
 def test_a_file_without_a_valid_header_is_refused(tmp_path, content: str, message: str):
     path = tmp_path / "claimtrack.jsonl"
@@ -403,10 +407,10 @@ def test_export_to_dash_writes_the_dump_to_stdout_and_the_summary_to_stderr(fill
 
     call_command("export_data", "-", stdout=out, stderr=err)
 
-    header, *rows = (json.loads(line) for line in out.getvalue().splitlines())
+    header, *rows, end = (json.loads(line) for line in out.getvalue().splitlines())
     assert header["format"] == "claimtrack-dump"
     content = table_rows(dump.CONTENT_MODELS)
-    assert len(rows) == sum(len(table) for table in content.values())
+    assert len(rows) == sum(end["rows"].values()) == sum(len(table) for table in content.values())
     assert err.getvalue() == f"Exported {summary(content)} to stdout\n"
 
 
@@ -490,7 +494,211 @@ def test_export_reads_one_snapshot_while_another_connection_writes():
 
     dump.dump_export(write)
 
-    rows = [json.loads(line) for line in lines[1:]]
+    rows = [json.loads(line) for line in lines[1:-1]]
     exported = [row["fields"]["youtube_id"] for row in rows if row["model"] == "notes.video"]
     assert exported == ["before00001"]
     assert Video.objects.filter(youtube_id="during00001").exists()
+
+
+# Completeness: the end line ------------------------------------------------------------------
+
+
+def exported_lines(tmp_path: Path, *options: str) -> tuple[Path, list[str]]:
+    """A dump of the filled database, then the emptied database it can be loaded into."""
+    path = tmp_path / "claimtrack.jsonl"
+    export_data(path, *options)
+    wipe()
+    return path, path.read_text(encoding="utf-8").splitlines()
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def refused(path: Path) -> str:
+    """The message of a refused import, after checking that it wrote nothing."""
+    with pytest.raises(CommandError) as error:
+        import_data(path)
+    assert error.value.returncode == 1
+    assert not any(table_rows().values())
+    return str(error.value)
+
+
+def test_export_ends_with_the_row_count_of_every_table(filled_database, tmp_path):
+    path = tmp_path / "claimtrack.jsonl"
+    export_data(path)
+
+    *rows, end = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[1:])
+
+    assert end == {
+        "end": "claimtrack-dump",
+        "rows": {
+            model._meta.label_lower: sum(row["model"] == model._meta.label_lower for row in rows)
+            for model in dump.CONTENT_MODELS
+        },
+    }
+    assert end["rows"]["claims.appearance"] == Appearance.objects.count() == 2
+
+
+def test_export_with_history_counts_the_history_tables_too(filled_database, tmp_path):
+    _, lines = exported_lines(tmp_path, "--with-history")
+
+    counted = json.loads(lines[-1])["rows"]
+
+    assert list(counted) == [model._meta.label_lower for model in DUMPED_MODELS]
+    assert sum(counted.values()) == len(lines) - 2
+
+
+@pytest.mark.parametrize("kept", [-1, 2], ids=["every row, no end line", "header and one row"])
+def test_a_cut_off_dump_is_refused_and_writes_nothing(filled_database, tmp_path, kept):
+    path, lines = exported_lines(tmp_path)
+    kept = kept % len(lines)
+    write_lines(path, lines[:kept])
+
+    assert refused(path) == (
+        f"{path}:{kept}: the dump ends without its end line: it was cut off, or its export "
+        "did not finish."
+    )
+
+
+def test_a_header_without_rows_or_end_line_is_refused(tmp_path):
+    path = tmp_path / "claimtrack.jsonl"
+    write_lines(path, ['{"format": "claimtrack-dump", "version": 2, "history": false}'])
+
+    assert refused(path) == (
+        f"{path}:1: the dump ends without its end line: it was cut off, or its export "
+        "did not finish."
+    )
+
+
+def test_a_dump_missing_rows_its_end_line_counts_is_refused(filled_database, tmp_path):
+    path, lines = exported_lines(tmp_path)
+    del lines[first_line_of("claims.appearance", lines)]
+    write_lines(path, lines)
+
+    assert refused(path) == (
+        f"{path}:{len(lines)}: the end line counts 2 claims.appearance rows, but 1 was read."
+    )
+
+
+def test_every_table_whose_count_differs_is_named(filled_database, tmp_path):
+    path, lines = exported_lines(tmp_path)
+    end = json.loads(lines[-1])
+    end["rows"]["notes.channel"] += 1
+    end["rows"]["claims.argument"] += 2
+    lines[-1] = json.dumps(end)
+    write_lines(path, lines)
+
+    assert refused(path) == (
+        f"{path}:{len(lines)}: the end line counts 2 notes.channel rows, but 1 was read; "
+        "4 claims.argument rows, but 2 were read."
+    )
+
+
+def test_a_line_after_the_end_line_is_refused(filled_database, tmp_path):
+    path, lines = exported_lines(tmp_path)
+    write_lines(path, [*lines, lines[1]])
+
+    assert refused(path) == (
+        f"{path}:{len(lines) + 1}: a line after the end line (line {len(lines)}); "
+        "a dump ends there."
+    )
+
+
+def test_two_dumps_joined_together_are_refused(filled_database, tmp_path):
+    path, lines = exported_lines(tmp_path)
+    write_lines(path, lines + lines)
+
+    assert refused(path).startswith(f"{path}:{len(lines) + 1}: a line after the end line")
+
+
+NO_ROWS = {model._meta.label_lower: 0 for model in dump.CONTENT_MODELS}
+
+
+@pytest.mark.parametrize(
+    ("end", "message"),
+    [
+        ({"end": "claimtrack-dump"}, 'the end line must be {"end": "claimtrack-dump", "rows": {'),
+        ({"end": "claimtrack-dump", "rows": []}, 'the end line must be {"end": "claimtrack-dump"'),
+        (
+            {"end": "claimtrack-dump", "rows": {"notes.podcast": 0}},
+            "the end line counts unknown tables ['notes.podcast'] and lacks ['claims.appearance',",
+        ),
+        (
+            {"end": "claimtrack-dump", "rows": {**NO_ROWS, "notes.channel": "1"}},
+            "the end line's count of notes.channel must be a whole number, not '1'",
+        ),
+        (
+            {"end": "claimtrack-dump", "rows": {**NO_ROWS, "notes.channel": True}},
+            "the end line's count of notes.channel must be a whole number, not True",
+        ),
+        (
+            {"end": "claimtrack-dump", "rows": {**NO_ROWS, "notes.channel": -1}},
+            "the end line's count of notes.channel must be a whole number, not -1",
+        ),
+    ],
+    ids=[
+        "no rows",
+        "rows not an object",
+        "unknown and missing tables",
+        "text",
+        "boolean",
+        "negative",
+    ],
+)
+def test_a_malformed_end_line_is_refused(tmp_path, end: dict, message: str):
+    path = tmp_path / "claimtrack.jsonl"
+    header = '{"format": "claimtrack-dump", "version": 2, "history": false}'
+    write_lines(path, [header, json.dumps(end)])
+
+    assert refused(path).startswith(f"{path}:2: {message}")
+
+
+def test_an_empty_database_round_trips(db, tmp_path):
+    path = tmp_path / "claimtrack.jsonl"
+    export_data(path)
+
+    imported = import_data(path)
+
+    assert imported == f"Imported 0 rows from {path}\n"
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_version_1_dump_loads_with_a_warning_that_it_cannot_be_checked(filled_database, tmp_path):
+    before = table_rows(dump.CONTENT_MODELS)
+    path, lines = exported_lines(tmp_path)
+    header = json.loads(lines[0])
+    header["version"] = 1
+    write_lines(path, [json.dumps(header), *lines[1:-1]])
+    out, err = StringIO(), StringIO()
+
+    call_command("import_data", str(path), stdout=out, stderr=err)
+
+    assert table_rows(dump.CONTENT_MODELS) == before
+    assert out.getvalue() == f"Imported {summary(before)} from {path}\n"
+    assert err.getvalue() == (
+        f"{path}: a version 1 dump has no end line, so it cannot be checked for completeness: "
+        "make sure the file is whole.\n"
+    )
+
+
+def test_a_version_1_dump_keeps_its_row_format(filled_database, tmp_path):
+    """Version 1 has no end line: a line shaped like one is a bad row there."""
+    path, lines = exported_lines(tmp_path)
+    write_lines(path, ['{"format": "claimtrack-dump", "version": 1, "history": false}', *lines[1:]])
+
+    assert refused(path).startswith(
+        f'{path}:{len(lines)}: a row must be {{"model": "app.model", "fields": {{...}}}}'
+    )
+
+
+def test_a_cut_that_leaves_references_dangling_is_reported_as_a_cut(filled_database, tmp_path):
+    path, lines = exported_lines(tmp_path)
+    # Cut before the claims' topics: claim 1 was merged into claim 2, further down the file.
+    cut = first_line_of("claims.claim", lines) + 1
+    write_lines(path, lines[:cut])
+
+    assert refused(path) == (
+        f"{path}:{cut}: the dump ends without its end line: it was cut off, or its "
+        "export did not finish."
+    )

@@ -149,12 +149,95 @@ def test_prose_markup_and_tables_survive():
         ("<svg><script>alert(1)</script></svg>", "<p></p>\n"),
         (
             '<a class="yt-timestamp" data-t="00:00:01" onclick="alert(1)">[00:00:01]</a>',
-            f'<p><a class="yt-timestamp" {REL}>[00:00:01]</a></p>\n',
+            f"<p><a {REL}>[00:00:01]</a></p>\n",
         ),
     ],
 )
 def test_scripts_handlers_and_javascript_urls_are_removed(body, html):
     assert render(body) == html
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        (
+            '<a class="timestamp" data-seconds="1" href="https://evil.example/">00:00:01</a>',
+            f'<p><a href="https://evil.example/" {REL}>00:00:01</a></p>\n',
+        ),
+        (
+            '<A CLASS="timestamp" DATA-SECONDS="1" HREF="https://evil.example/">00:00:01</A>',
+            f'<p><a href="https://evil.example/" {REL}>00:00:01</a></p>\n',
+        ),
+        (
+            '<a class="wikilink wikilink--note" href="https://evil.example/">x</a>',
+            f'<p><a href="https://evil.example/" {REL}>x</a></p>\n',
+        ),
+        ('<span class="timestamp">00:00:01</span>', "<p><span>00:00:01</span></p>\n"),
+        ('<span data-seconds="1" CLASS="wikilink">x</span>', "<p><span>x</span></p>\n"),
+        ('<em data-seconds="1">x</em> <strong class="timestamp">y</strong>', None),
+        ('<p class="timestamp" data-seconds="1">x</p>', "<p>x</p>"),
+        ('<ol start="3" class="timestamp" data-seconds="1"><li>x</li></ol>', None),
+    ],
+)
+def test_raw_html_never_keeps_a_class_or_data_attribute(body, html):
+    rendered = render(body)
+
+    if html is not None:
+        assert rendered == html
+    assert [
+        name
+        for _, attributes in tags_in(rendered)
+        for name in attributes
+        if name == "class" or name.startswith("data-")
+    ] == []
+
+
+def test_raw_html_beside_real_timestamps_and_wikilinks_stays_plain():
+    html = render(
+        '<a class="timestamp" data-seconds="1" href="https://evil.example/">00:00:01</a> '
+        "[00:42:05] [[x]]"
+    )
+
+    assert html == (
+        f'<p><a href="https://evil.example/" {REL}>00:00:01</a> {LINK_AT_2525} '
+        f'<a class="wikilink wikilink--topic" href="/topics/x/" {REL}>x</a></p>\n'
+    )
+
+
+#: The private-use characters a renderer might mark its own links with, written every way a
+#: note can: as they are, as character references, and inside raw HTML and its attributes.
+FORGED_MARKS = [
+    chr(code) + text for code in (0xE000, 0xE001, 0xF8FF) for text in ("0", "1", "00")
+] + [
+    "\ue000" + "0" + "\ue001",
+    "\ue000" + "0" * 32 + ":0\ue001",
+    "\ue000" + "f" * 32 + ":1\ue001",
+    "&#xE000;" + "0" * 32 + ":0&#xE001;",
+    "<em>&#xe000;" + "a" * 32 + ":1&#xe001;</em>",
+    "&#xE000;0&#xE001;",
+    "&#57344;0&#57345;",
+    "<span>&#xe000;0&#xe001;</span>",
+    '<a href="https://evil.example/&#xE000;0&#xE001;" title="&#xE000;0&#xE001;">x</a>',
+    "`&#xE000;0&#xE001;`",
+]
+
+
+@pytest.mark.parametrize("forged", FORGED_MARKS)
+def test_forged_link_marks_never_become_links(forged):
+    html = render(f"[00:42:05] {forged} [[x]] {forged}")
+
+    anchors = [attributes for tag, attributes in tags_in(html) if tag == "a"]
+    ours = [a for a in anchors if "class" in a]
+    assert ours == [
+        {
+            "class": "timestamp",
+            "href": "https://www.youtube.com/watch?v=oX7OduG1YmI&t=2525s",
+            "data-seconds": "2525",
+            "rel": "noopener noreferrer",
+        },
+        {"class": "wikilink wikilink--topic", "href": "/topics/x/", "rel": "noopener noreferrer"},
+    ]
+    assert html.count("00:42:05") == 1
 
 
 def test_a_malicious_wikilink_label_is_text():

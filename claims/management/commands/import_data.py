@@ -14,9 +14,10 @@ STDIN = "-"
 class Command(BaseCommand):
     help = (
         "Load a file written by export_data (PATH, or - for stdin) into an empty database, in "
-        "one transaction. A database that already holds content, or any line that cannot be "
-        "loaded (reported as PATH:LINE: message), stops the import with nothing written and "
-        "exit status 1."
+        "one transaction. A database that already holds content, a dump that is cut off or "
+        "whose end line counts other rows than it holds, or any line that cannot be loaded "
+        "(reported as PATH:LINE: message) stops the import with nothing written and exit "
+        "status 1."
     )
 
     def add_arguments(self, parser):
@@ -26,10 +27,13 @@ class Command(BaseCommand):
         source = "<stdin>" if path == STDIN else path
         try:
             with _open(path) as lines:
-                counts = dump_import(lines, source=source)
+                counts = dump_import(lines, source=source, warn=self._warn)
         except DumpError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Imported {dump_summary(counts)} from {source}")
+
+    def _warn(self, message: str) -> None:
+        self.stderr.write(message, style_func=self.style.WARNING)
 
 
 def _open(path: str) -> AbstractContextManager[BinaryIO]:
