@@ -216,6 +216,9 @@ def note_snippet(raw: str) -> str:
 _TAG = re.compile(r"<[^<>]*>")
 # [[target]], [[target|label]], [[target#section|label]]: the label, else the target.
 _WIKILINK = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
+# A wikilink cut off by the excerpt: `[[target|lab` at the end, `get|label]]` at the start.
+_CUT_WIKILINK_END = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?$")
+_CUT_WIKILINK_START = re.compile(r"^[^\[\]|]*\|([^\[\]]*)\]\]")
 _MARKDOWN_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
 _BRACKETED = re.compile(r"\[([0-9:,\s]+)\]")
 _LEFTOVERS = re.compile(r"\[\[|\]\]|\*+|`+|^\s*(?:#{1,6}|>|[-+]\s)", re.MULTILINE)
@@ -226,10 +229,12 @@ def plain_text(markdown: str) -> str:
     """Markdown as the words a reader sees, on one line: marks of matches are kept.
 
     For snippets, not for display of whole notes: it is a few linear regular expressions,
-    forgiving of markup cut off at either end.
+    forgiving of markup cut off at either end (a wikilink cut after its `|` reads as its label).
     """
     text = _TAG.sub(" ", markdown)
     text = _WIKILINK.sub(lambda match: (match[2] or match[1]).strip(), text)
+    text = _CUT_WIKILINK_END.sub(lambda match: (match[2] or match[1]).strip(), text)
+    text = _CUT_WIKILINK_START.sub(lambda match: match[1].strip(), text)
     text = _MARKDOWN_LINK.sub(r"\1", text)
     text = _BRACKETED.sub(r"\1", text)
     text = _LEFTOVERS.sub("", text)

@@ -504,8 +504,50 @@ def test_search_finds_the_claim_and_the_note_with_marked_snippets(api, example):
         "title": ex.NOTE_TITLE,
         "api_url": f"{API}/notes/{ex.NOTE_SLUG}/",
     }
-    assert "<mark>safer</mark>" in note["snippet"]
+    # The note's plain text: "From: [[cleoabram]] <br/>" reads "From: cleoabram". PostgreSQL's
+    # excerpt ends on a word a little earlier than SQLite's.
+    assert note["snippet"].startswith(
+        "From: cleoabram Historically, open source software became <mark>safer</mark> and more "
+        "secure 00:42:05. See how Llama"
+    )
+    assert (claim["found_through"], note["found_through"]) == (None, None)
+    assert claim["page_url"] == f"{SERVER}/claims/{example.claim.pk}/"
+    assert note["page_url"] == f"{SERVER}/notes/{ex.NOTE_SLUG}/"
     assert all(isinstance(result["rank"], float) for result in body["results"])
+
+
+def test_search_snippet_of_a_note_is_its_plain_text_with_only_the_matches_marked(
+    api, example, django_capture_on_commit_callbacks
+):
+    example.note.body_markdown = (
+        'Intro <a class="yt-timestamp" data-t="00:42:05">[00:42:05]</a> on open '
+        "[[model_weights]] and [[release_policy|releasing weights]] &amp; **bold** "
+        "[a link](https://example.org) `code`."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        example.note.save()
+
+    (result,) = api.get("/api/v1/search/?q=weights&type=note").json()["results"]
+
+    assert "&lt;" not in result["snippet"] and "[[" not in result["snippet"]
+    assert result["snippet"].startswith(
+        "Intro 00:42:05 on open model_<mark>weights</mark> and releasing <mark>weights</mark> "
+        "&amp; bold a link code"
+    )
+
+
+def test_search_says_when_a_claim_was_found_through_an_argument_or_a_quote(api, example):
+    (by_argument,) = api.get("/api/v1/search/?q=malicious&type=claim").json()["results"]
+    (by_quote,) = api.get("/api/v1/search/?q=everyone&type=claim").json()["results"]
+
+    assert (by_argument["id"], by_argument["found_through"]) == (str(example.claim.pk), "argument")
+    assert by_argument["snippet"] == (
+        "Keeping models closed keeps them away from <mark>malicious</mark> actors."
+    )
+    assert (by_quote["found_through"], by_quote["snippet"]) == (
+        "quote",
+        "open source leads to a smarter and safer model for <mark>everyone</mark>",
+    )
 
 
 def test_search_by_type_gives_only_that_kind(api, example):
