@@ -17,6 +17,7 @@ from itertools import chain
 from django.db.models import (
     Count,
     Exists,
+    F,
     FilteredRelation,
     OuterRef,
     Prefetch,
@@ -73,11 +74,12 @@ def _public_arguments() -> QuerySet[Argument]:
 
 
 def _public_appearances() -> QuerySet[Appearance]:
-    """Appearances of published claims, in time order."""
+    """Appearances of published claims, in time order: by their video's date (undated videos
+    last), then by second."""
     return (
         Appearance.objects.filter(claim__status=Status.PUBLISHED)
         .select_related("video", "speaker")
-        .order_by("start_seconds", "id")
+        .order_by(F("video__published_on").asc(nulls_last=True), "video_id", "start_seconds", "id")
     )
 
 
@@ -147,7 +149,7 @@ def speaker_appearances(speaker: Speaker) -> QuerySet[Appearance]:
         .filter(speaker=speaker)
         .select_related("claim", "video__channel")
         .defer("claim__search_vector")
-        .order_by("video__published_on", "video_id", "start_seconds", "id")
+        .order_by(F("video__published_on").asc(nulls_last=True), "video_id", "start_seconds", "id")
     )
 
 

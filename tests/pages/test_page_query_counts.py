@@ -7,7 +7,7 @@ or ten appearances and arguments, a note with one link or twenty.
 
 import pytest
 
-from tests.api.test_query_counts import ROWS, _catalogue_rows, catalogue  # noqa: F401
+from tests.api.test_query_counts import ROWS
 
 pytestmark = pytest.mark.django_db
 

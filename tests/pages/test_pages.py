@@ -590,3 +590,14 @@ def test_an_unpublished_argument_appears_on_no_surface(reader, example, status):
 
     for url in [*SURFACES, f"/claims/{example.claim.pk}/", "/search/?q=quokka"]:
         assert "Quokka" not in reader.get(url).content.decode(), url
+
+
+def test_the_admin_alone_may_set_style_attributes(client, example, editor):
+    client.force_login(editor)
+
+    admin = client.get(f"/admin/claims/claim/{example.claim.pk}/history/")
+    page = Client().get(f"/claims/{example.claim.pk}/")
+
+    assert "style-src-attr 'unsafe-inline'" in admin["Content-Security-Policy"]
+    assert "script-src 'self'" in admin["Content-Security-Policy"]
+    assert "style-src-attr" not in page["Content-Security-Policy"]
