@@ -164,6 +164,11 @@ def topic_list() -> QuerySet[Topic]:
     )
 
 
+def topic_named(slug: str) -> Topic | None:
+    """The topic with this slug, whether or not a published claim is filed under it yet."""
+    return Topic.objects.filter(slug=slug).first()
+
+
 def video_list() -> QuerySet[Video]:
     return Video.objects.select_related("channel").order_by("title", "id")
 

@@ -19,10 +19,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from claims import selectors
-from claims.models import Speaker
 from claims.page_links import claim_review, wikilink_to_page
 from notes.http import conditional_page
-from notes.models import Channel, Note, Topic
+from notes.models import Channel, Note
 from notes.rendering import render_note_html
 from notes.selectors import resolve_link_targets
 from notes.services import topic_name_from_slug
@@ -52,6 +51,7 @@ def render_notes(notes: list[Note]) -> dict[int, SafeString]:
     are resolved in two queries.
     """
     targets = resolve_link_targets(link.target_slug for note in notes for link in note.links.all())
+    # Safe: render_note_html sanitizes the note with nh3.
     return {
         note.pk: mark_safe(
             render_note_html(
@@ -74,6 +74,8 @@ def _json_ld(data: dict) -> SafeString:
     """JSON for a `<script type="application/ld+json">` block: `<`, `>` and `&` escaped, so
     that no text in it can close the element."""
     text = json.dumps(data, ensure_ascii=False)
+    # Safe: JSON escapes quotes and backslashes, and every character that could end the block
+    # is escaped here.
     return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
@@ -125,7 +127,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public_page
 def speaker(request: HttpRequest, slug: str) -> HttpResponse:
-    person = get_object_or_404(Speaker, slug=slug)
+    person = get_object_or_404(selectors.speaker_list(), slug=slug)
     appearances = _page(request, selectors.speaker_appearances(person))
     context = {
         "speaker": person,
@@ -163,7 +165,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     target = resolve_link_targets([slug]).get(slug)
     if isinstance(target, Note):
         return redirect("pages:note", slug=slug)
-    topic_row = Topic.objects.filter(slug=slug).first()
+    topic_row = selectors.topic_named(slug)
     backlinks = list(selectors.notes_linking_to(slug))
     if target is None and topic_row is None and not backlinks:
         raise Http404("Nothing is called this and nothing links to it.")

@@ -211,9 +211,11 @@ def test_reader_journey_with_javascript(demo, open_reader):
     expect(current.first).to_contain_text(SEED_CLAIM)
     expect(reader.page.get_by_role("status")).to_have_text("Playing from 00:42:05.")
 
-    # The list's timestamps seek too, and the notes' rendered timestamps.
+    # The list's timestamps seek too, and the marks answer the keyboard.
     reader.page.locator("#moments-heading ~ ol .timestamp").first.click()
-    assert reader.page.evaluate("window.fakePlayer.seeks") == [2525, 2500]
+    reader.page.get_by_role("link", name=re.compile("^Argument for at 00:42:14")).focus()
+    reader.page.keyboard.press("Enter")
+    assert reader.page.evaluate("window.fakePlayer.seeks") == [2525, 2500, 2534]
 
     reader.page.locator(".moment--claim").filter(has_text=SEED_CLAIM).get_by_role(
         "link", name=SEED_CLAIM
