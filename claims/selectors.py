@@ -34,6 +34,9 @@ from claims.search import MATCH_START, note_snippet, search_claims, search_notes
 from notes.models import Note, Topic, Video
 from notes.parsing import format_timestamp
 
+#: A video's moments get a zoomed strip of the timeline when they all fall within this share
+#: of it.
+ZOOM_WHEN_WITHIN = 0.4
 #: How many rows the home page shows of each kind.
 HOME_CLAIMS = 10
 HOME_VIDEOS = 6
@@ -243,8 +246,10 @@ class Moment:
     claim: Claim
     text: str
     anchor: str
-    #: The mark's width on the timeline, in seconds: its span, or the narrowest mark drawn.
+    #: The mark's width on the timeline, and on its zoomed strip, in seconds: its span, or
+    #: the narrowest mark drawn there.
     mark_seconds: int = 0
+    zoom_mark_seconds: int = 0
 
     @property
     def start_seconds(self) -> int:
@@ -283,6 +288,25 @@ class VideoPage:
     @property
     def timeline_label(self) -> str:
         return format_timestamp(self.timeline_seconds)
+
+    @property
+    def zoom(self) -> tuple[int, int] | None:
+        """The stretch the moments fall in, `(start, seconds)`, when it is a small part of the
+        timeline: a strip drawn to that scale then shows marks the whole timeline crowds."""
+        if not self.moments:
+            return None
+        first = min(m.start_seconds for m in self.moments)
+        last = max(m.end_seconds or m.start_seconds for m in self.moments)
+        if last - first > ZOOM_WHEN_WITHIN * self.timeline_seconds:
+            return None
+        margin = max((last - first) // 20, 10)
+        start = max(first - margin, 0)
+        return start, min(last + margin, self.timeline_seconds) - start
+
+    @property
+    def zoom_labels(self) -> tuple[str, str]:
+        start, seconds = self.zoom
+        return format_timestamp(start), format_timestamp(start + seconds)
 
 
 def video_page(youtube_id: str) -> VideoPage | None:
@@ -324,9 +348,12 @@ def video_page(youtube_id: str) -> VideoPage | None:
     )
     # A two-hundredth of the timeline: the narrowest mark a pointer can still hit.
     narrowest = max(page.timeline_seconds // 200, 1)
+    zoom = page.zoom
+    narrowest_zoomed = max(zoom[1] // 200, 1) if zoom else narrowest
     for moment in page.moments:
         span = (moment.end_seconds or moment.start_seconds) - moment.start_seconds
         moment.mark_seconds = max(span, narrowest)
+        moment.zoom_mark_seconds = max(span, narrowest_zoomed)
     return page
 
 

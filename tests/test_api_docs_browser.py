@@ -30,10 +30,15 @@ RENDER_TIMEOUT_MS = 30_000
 # keeps its own 5 s default unless told.
 expect.set_options(timeout=RENDER_TIMEOUT_MS)
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+    ),
+    # As every transactional test of the suite: a plain flush after the test would let
+    # post_migrate refill the content types, which the next serialized test then loads again.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 class OfflinePage:

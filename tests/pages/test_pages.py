@@ -66,6 +66,9 @@ def test_video_page_shows_the_timeline_claims_and_argument_evidence(reader, exam
         ("for", f"{ex.WATCH_URL}&amp;t=2534s", "2534"),
     ]
     assert 'viewBox="0 0 3725 30"' in html
+    # They all fall within 00:41:40–00:43:23: a zoomed strip, 10 s of margin each side.
+    assert 'viewBox="2490 0 123 30"' in html
+    assert "Zoomed in on 00:41:30–00:43:33" in html
     assert '<rect x="2525" y="1" width="78" height="8"/>' in html
     assert "Claim at 00:42:05: Open-sourcing AI models makes them safer" in html
     assert re.search(r"Mark Zuckerberg · 1 for ?, 1 against", text)
