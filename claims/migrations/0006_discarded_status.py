@@ -49,8 +49,9 @@ def discard_retracted_drafts(apps, schema_editor):
     # Without any history (a dump loaded without it) nothing is known, and it stays retracted.
     history = historical_argument.objects.filter(id=OuterRef("pk"))
     arguments = list(
-        argument_model.objects.filter(status="retracted")
-        .filter(Exists(history), ~Exists(history.filter(status="published")))
+        argument_model.objects.filter(status="retracted").filter(
+            Exists(history), ~Exists(history.filter(status="published"))
+        )
     )
     for row in [*claims, *arguments]:
         row.status = "discarded"
@@ -61,7 +62,9 @@ def discard_retracted_drafts(apps, schema_editor):
     records = _record(historical_claim, claims, now)
     through = claim_model.topics.through
     historical_topics.objects.bulk_create(
-        historical_topics(history=record, claim_id=link.claim_id, topic_id=link.topic_id)
+        historical_topics(
+            history=record, id=link.id, claim_id=link.claim_id, topic_id=link.topic_id
+        )
         for record in records
         for link in through.objects.filter(claim_id=record.id)
     )
@@ -70,6 +73,7 @@ def discard_retracted_drafts(apps, schema_editor):
     if claims or arguments:
         revision = apps.get_model("notes", "ContentRevision")
         revision.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now)
+    _check_now(schema_editor)
 
 
 def retract_discarded(apps, schema_editor):
@@ -80,6 +84,14 @@ def retract_discarded(apps, schema_editor):
             retraction_reason="Discarded"
         )
         model.objects.filter(status="discarded").update(status="retracted")
+    _check_now(schema_editor)
+
+
+def _check_now(schema_editor):
+    """Run the deferred foreign key checks of the rows just written: PostgreSQL alters no
+    table while they are pending, and constraints are added or removed next."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
