@@ -30,7 +30,15 @@ from claims.forms import (
     RetractForm,
     TimestampField,
 )
-from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.models import (
+    PREMISE_NOT_ITS_CLAIM,
+    Appearance,
+    Argument,
+    Claim,
+    Speaker,
+    Stance,
+    Status,
+)
 from notes.admin import HistoryAdmin
 from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
 
@@ -182,7 +190,7 @@ class ServiceWritesMixin:
             request, f"Reverted {kind} #{item.pk} to version {version_id}.", messages.SUCCESS
         )
         old_status = getattr(record, "status", None)
-        if old_status not in (None, item.status):
+        if old_status is not None and old_status != item.status:
             self.message_user(
                 request,
                 f"Its status stays {item.status} (it was {old_status} in that version): a revert "
@@ -255,6 +263,15 @@ class StanceArgumentInline(TimestampInputMixin, admin.StackedInline):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.instance.stance = stance
+
+            def clean(self):
+                cleaned = super().clean()
+                # Django leaves an inline's own foreign key out of the constraint checks (an add
+                # page has no claim yet), so the one constraint that names the claim is here.
+                premise = cleaned.get("premise")
+                if premise is not None and premise.pk == self.instance.claim_id:
+                    self.add_error("premise", PREMISE_NOT_ITS_CLAIM)
+                return cleaned
 
         kwargs["form"] = StanceForm
         return super().get_formset(request, obj, **kwargs)

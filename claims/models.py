@@ -23,6 +23,8 @@ class Status(models.TextChoices):
 #: What the public has seen: published now, or retracted after being published.
 WAS_PUBLIC = (Status.PUBLISHED, Status.RETRACTED)
 
+PREMISE_NOT_ITS_CLAIM = "An argument cannot rest on the claim it argues for or against."
+
 
 class Stance(models.TextChoices):
     FOR = "for", "For"
@@ -281,7 +283,9 @@ class Argument(TimeAnchored):
                 violation_error_message="Give the evidence: a video moment, a source URL or both.",
             ),
             models.CheckConstraint(
-                condition=~Q(premise=F("claim")), name="argument_premise_not_its_claim"
+                condition=~Q(premise=F("claim")),
+                name="argument_premise_not_its_claim",
+                violation_error_message=PREMISE_NOT_ITS_CLAIM,
             ),
         ]
         indexes = [

@@ -16,6 +16,7 @@ from tests.factories import (
     ArgumentFactory,
     ClaimFactory,
     GroundedClaimFactory,
+    TopicFactory,
     UserFactory,
     VideoFactory,
 )
@@ -554,3 +555,38 @@ def test_actions_are_for_editors_only(client):
 
     assert response.status_code == 403
     assert statuses(draft) == [Status.DRAFT]
+
+
+def test_an_argument_added_inline_cannot_rest_on_its_own_claim(editor_client):
+    claim = ClaimFactory(text="A claim.")
+    data = {
+        **NO_INLINES,
+        "text": "A claim.",
+        "arguments-TOTAL_FORMS": "1",
+        "arguments-0-text": "Because it says so.",
+        "arguments-0-source_url": "https://example.org/",
+        "arguments-0-premise": str(claim.pk),
+    }
+
+    response = editor_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), data)
+
+    assert response.status_code == 200
+    assert [form.errors for form in response.context["inline_admin_formsets"][1].formset] == [
+        {"premise": ["An argument cannot rest on the claim it argues for or against."]}
+    ]
+    assert not claim.arguments.exists()
+
+
+def test_claim_form_changes_topics_in_one_history_row(editor_client, editor):
+    claim = ClaimFactory(text="A claim.")
+    topic = TopicFactory(slug="ai_safety")
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+
+    response = editor_client.post(url, {**NO_INLINES, "text": "A claim.", "topics": [topic.pk]})
+
+    assert response.status_code == 302
+    assert list(claim.topics.all()) == [topic]
+    assert claim.history.count() == 2
+    latest = claim.history.latest()
+    assert [row.topic for row in latest.topics.all()] == [topic]
+    assert (latest.history_user, latest.history_change_reason) == (editor, "Edited in the admin")

@@ -6,6 +6,7 @@ history never shows them published, become what they were: discarded drafts. Eac
 gets its history row, and the content revision moves, so that cached API answers are refreshed.
 
 Merged drafts are among them: a merged claim may now be discarded as well as retracted.
+The premise constraint gets a message editors can read.
 """
 
 import django.db.models.deletion
@@ -177,6 +178,18 @@ class Migration(migrations.Migration):
                 | models.Q(status__in=["retracted", "discarded"]),
                 name="claim_merged_only_when_retracted_or_discarded",
                 violation_error_message="Only a retracted or discarded claim can be merged away.",
+            ),
+        ),
+        # A message for editors instead of the constraint's name; nothing changes in the table.
+        migrations.AlterConstraint(
+            model_name="argument",
+            name="argument_premise_not_its_claim",
+            constraint=models.CheckConstraint(
+                condition=~models.Q(premise=models.F("claim")),
+                name="argument_premise_not_its_claim",
+                violation_error_message=(
+                    "An argument cannot rest on the claim it argues for or against."
+                ),
             ),
         ),
     ]

@@ -32,7 +32,7 @@ def test_0006_discards_what_was_retracted_without_ever_being_public(at_0005):
     topic = at_0005.get_model("notes", "Topic").objects.create(slug="ai", name="AI")
     now = timezone.now()
 
-    was_public = claim_model.objects.create(
+    claim_model.objects.create(
         text="Was public.", status="retracted", retraction_reason="Wrong.", published_at=now
     )
     keep = claim_model.objects.create(text="Kept.", status="published", published_at=now)
