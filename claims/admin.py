@@ -15,8 +15,7 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -94,25 +93,26 @@ WRITES = {
 }
 
 
-def create_through_service(row, *, form, actor, reason: str) -> None:
-    """Create `row`, an unsaved instance a form filled in, through its model's service, and
-    let `row` stand for the created object (the admin goes on using it)."""
-    fields, create, _ = WRITES[type(row)]
-    if isinstance(row, Claim):
-        values = {"text": row.text, "topics": [t.slug for t in form.cleaned_data["topics"]]}
-    else:
-        values = {name: getattr(row, name) for name in fields}
+def create_through_service(row, values: dict, *, actor, reason: str) -> None:
+    """Create a `row` a form filled in through its model's service, from `values`, and let
+    `row` stand for the created object (the admin goes on using it)."""
+    _, create, _ = WRITES[type(row)]
     created = create(**values, actor=actor, reason=reason)
     row.pk = created.pk
     row._state.adding = False
     row._state.db = created._state.db
 
 
-def update_through_service(row, changed: list[str], *, form, actor, reason: str) -> None:
-    """Apply the fields `changed` in a form to the stored `row` through its model's service."""
+def update_through_service(row, changes: dict, *, actor, reason: str) -> None:
+    """Apply the `changes` of a form to the stored `row` through its model's service."""
     fields, _, update = WRITES[type(row)]
-    changes = {name: form.cleaned_data[name] for name in changed if name in fields}
+    changes = {name: value for name, value in changes.items() if name in fields}
     update(**{row._meta.model_name: row}, changes=changes, actor=actor, reason=reason)
+
+
+def row_values(row) -> dict:
+    """The editable fields of a row a form filled in."""
+    return {name: getattr(row, name) for name in WRITES[type(row)][0]}
 
 
 class ServiceWritesMixin:
@@ -127,11 +127,15 @@ class ServiceWritesMixin:
     def save_model(self, request, obj, form, change):
         reason = self.change_reason(request, change)
         if change:
-            update_through_service(
-                obj, form.changed_data, form=form, actor=request.user, reason=reason
-            )
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            update_through_service(obj, changes, actor=request.user, reason=reason)
         else:
-            create_through_service(obj, form=form, actor=request.user, reason=reason)
+            values = self.created_values(obj, form)
+            create_through_service(obj, values, actor=request.user, reason=reason)
+
+    def created_values(self, obj, form) -> dict:
+        """What the create service takes, from an add form."""
+        return row_values(obj)
 
     def save_related(self, request, form, formsets, change):
         # Many-to-many fields (a claim's topics) were saved with the object, by its service.
@@ -142,14 +146,15 @@ class ServiceWritesMixin:
         formset.save(commit=False)  # Fills the rows in; the services save them.
         for row in formset.new_objects:
             create_through_service(
-                row, form=None, actor=request.user, reason=self.change_reason(request, False)
+                row,
+                row_values(row),
+                actor=request.user,
+                reason=self.change_reason(request, False),
             )
         for row, changed in formset.changed_objects:
-            row_form = next(f for f in formset.initial_forms if f.instance is row)
             update_through_service(
                 row,
-                changed,
-                form=row_form,
+                {name: getattr(row, name) for name in changed},
                 actor=request.user,
                 reason=self.change_reason(request, True),
             )
@@ -170,10 +175,12 @@ class ServiceWritesMixin:
             }
             return super().history_form_view(request, object_id, version_id, context)
         history = self.model.history.model
-        record = get_object_or_404(history, id=unquote(object_id), history_id=version_id)
-        if not self.has_change_history_permission(request, record.instance) or self.revert_disabled(
-            request, record.instance
-        ):
+        try:
+            record = history.objects.get(id=unquote(object_id), history_id=version_id)
+        except (history.DoesNotExist, ValueError, ValidationError):
+            raise Http404 from None
+        may_revert = self.has_change_history_permission(request, record.instance)
+        if not may_revert or self.revert_disabled(request, record.instance):
             raise PermissionDenied
         kind = self.opts.verbose_name
         try:
@@ -505,6 +512,9 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
                 "dry_run": form.is_bound and form.cleaned_data.get("dry_run"),
             },
         )
+
+    def created_values(self, obj, form) -> dict:
+        return {"text": obj.text, "topics": [topic.slug for topic in form.cleaned_data["topics"]]}
 
     def publish_service(self, claim, actor):
         return services.claim_publish(claim=claim, actor=actor)

@@ -164,7 +164,7 @@ def _update(item, changes: Changes, *, editable: Sequence[str], actor: Actor, re
         del item.skip_history_when_saving
     if any(field.name == "updated_at" for field in item._meta.concrete_fields):
         changed.append("updated_at")
-    item.save(update_fields=changed or ["updated_at"])
+    item.save(update_fields=changed)
     return item
 
 

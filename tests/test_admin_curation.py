@@ -591,3 +591,11 @@ def test_claim_form_changes_topics_in_one_history_row(editor_client, editor):
     latest = claim.history.latest()
     assert [row.topic for row in latest.topics.all()] == [topic]
     assert (latest.history_user, latest.history_change_reason) == (editor, "Edited in the admin")
+
+
+@pytest.mark.parametrize("version", ["999", "not-a-number"])
+def test_revert_of_an_unknown_version_is_not_found(editor_client, version):
+    claim = ClaimFactory()
+    url = reverse("admin:claims_claim_simple_history", args=[claim.pk, version])
+
+    assert editor_client.post(url, {}).status_code == 404
