@@ -1,7 +1,9 @@
 """The editors' admin for speakers, claims, appearances and arguments.
 
-Statuses are never edited in a form: the publish, retract and merge actions call the services,
-which check each transition and record it.
+Every write goes through `claims.services`: statuses change only by the actions of the lists
+(publish, restore, retract, discard, merge), which check each transition and record it, and the
+change forms, their inlines and the history page's Revert call the create and update services
+instead of saving the form's instance.
 """
 
 from collections.abc import Callable
@@ -9,17 +11,33 @@ from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from claims import services
-from claims.forms import MergeForm, NoteUploadForm, RetractForm, TimestampField
-from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.forms import (
+    DiscardForm,
+    MergeForm,
+    NoteUploadForm,
+    RestoreForm,
+    RetractForm,
+    TimestampField,
+)
+from claims.models import (
+    PREMISE_NOT_ITS_CLAIM,
+    Appearance,
+    Argument,
+    Claim,
+    Speaker,
+    Stance,
+    Status,
+)
 from claims.search import search_index_failures
 from notes.admin import HistoryAdmin
 from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
@@ -49,6 +67,147 @@ class TimestampInputMixin:
         if db_field.name in TIME_LABELS:
             return TimestampField(required=not db_field.null, label=TIME_LABELS[db_field.name])
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+def counted(count: int, opts) -> str:
+    """`1 claim`, `2 claims`: a count with the model's name in the right number."""
+    return f"{count} {opts.verbose_name if count == 1 else opts.verbose_name_plural}"
+
+
+def refusal(item: Claim | Argument, error: Exception) -> str:
+    """Why a service refused to change `item`, naming it."""
+    if isinstance(error, ValidationError):
+        return f"{item._meta.verbose_name.capitalize()} #{item.pk}: {' '.join(error.messages)}"
+    return str(error)
+
+
+#: How the admin writes each model: its editable fields, and the services that create and
+#: update it. A create service takes the editable fields as keyword arguments.
+WRITES = {
+    Claim: (services.CLAIM_FIELDS, services.claim_create, services.claim_update),
+    Appearance: (
+        services.APPEARANCE_FIELDS,
+        services.appearance_create,
+        services.appearance_update,
+    ),
+    Argument: (services.ARGUMENT_FIELDS, services.argument_create, services.argument_update),
+}
+
+
+def create_through_service(row, values: dict, *, actor, reason: str) -> None:
+    """Create a `row` a form filled in through its model's service, from `values`, and let
+    `row` stand for the created object (the admin goes on using it)."""
+    _, create, _ = WRITES[type(row)]
+    created = create(**values, actor=actor, reason=reason)
+    row.pk = created.pk
+    row._state.adding = False
+    row._state.db = created._state.db
+
+
+def update_through_service(row, changes: dict, *, actor, reason: str) -> None:
+    """Apply the `changes` of a form to the stored `row` through its model's service."""
+    fields, _, update = WRITES[type(row)]
+    changes = {name: value for name, value in changes.items() if name in fields}
+    update(**{row._meta.model_name: row}, changes=changes, actor=actor, reason=reason)
+
+
+def row_values(row) -> dict:
+    """The editable fields of a row a form filled in."""
+    return {name: getattr(row, name) for name in WRITES[type(row)][0]}
+
+
+class ServiceWritesMixin:
+    """Change forms, inlines and history reverts that write through the claims services.
+
+    The history page shows a version read-only: its Revert restores that version's content
+    through `services.history_revert`, never its status.
+    """
+
+    object_history_form_template = "admin/claims/revert.html"
+
+    def save_model(self, request, obj, form, change):
+        reason = self.change_reason(request, change)
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            update_through_service(obj, changes, actor=request.user, reason=reason)
+        else:
+            values = self.created_values(obj, form)
+            create_through_service(obj, values, actor=request.user, reason=reason)
+
+    def created_values(self, obj, form) -> dict:
+        """What the create service takes, from an add form."""
+        return row_values(obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many fields (a claim's topics) were saved with the object, by its service.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)  # Fills the rows in; the services save them.
+        for row in formset.new_objects:
+            create_through_service(
+                row,
+                row_values(row),
+                actor=request.user,
+                reason=self.change_reason(request, False),
+            )
+        for row, changed in formset.changed_objects:
+            update_through_service(
+                row,
+                {name: getattr(row, name) for name in changed},
+                actor=request.user,
+                reason=self.change_reason(request, True),
+            )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if getattr(request, "reverting_to_version", None) is None:
+            return readonly
+        # The history page shows a version; a revert takes its content as a whole.
+        shown = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return [*readonly, *(name for name in shown if name not in readonly)]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "POST":
+            context = {
+                "reverted_fields": services.REVERTED_FIELDS[self.model],
+                **(extra_context or {}),
+            }
+            return super().history_form_view(request, object_id, version_id, context)
+        history = self.model.history.model
+        try:
+            record = history.objects.get(id=unquote(object_id), history_id=version_id)
+        except (history.DoesNotExist, ValueError, ValidationError):
+            raise Http404 from None
+        may_revert = self.has_change_history_permission(request, record.instance)
+        if not may_revert or self.revert_disabled(request, record.instance):
+            raise PermissionDenied
+        kind = self.opts.verbose_name
+        try:
+            item = services.history_revert(record=record, actor=request.user)
+        except (ValidationError, services.TransitionError) as error:
+            self.message_user(
+                request, f"Not reverted: {refusal(record.instance, error)}", messages.ERROR
+            )
+            return HttpResponseRedirect(
+                reverse(f"admin:claims_{self.opts.model_name}_history", args=[record.id])
+            )
+        self.log_change(request, item, f"Reverted to version {version_id}")
+        self.message_user(
+            request, f"Reverted {kind} #{item.pk} to version {version_id}.", messages.SUCCESS
+        )
+        old_status = getattr(record, "status", None)
+        if old_status is not None and old_status != item.status:
+            self.message_user(
+                request,
+                f"Its status stays {item.status} (it was {old_status} in that version): a revert "
+                "restores content only. Change the status with the actions of the list.",
+                messages.WARNING,
+            )
+        return HttpResponseRedirect(
+            reverse(f"admin:claims_{self.opts.model_name}_change", args=[item.pk])
+        )
 
 
 @admin.register(Speaker)
@@ -113,6 +272,15 @@ class StanceArgumentInline(TimestampInputMixin, admin.StackedInline):
                 super().__init__(*args, **kwargs)
                 self.instance.stance = stance
 
+            def clean(self):
+                cleaned = super().clean()
+                # Django leaves an inline's own foreign key out of the constraint checks (an add
+                # page has no claim yet), so the one constraint that names the claim is here.
+                premise = cleaned.get("premise")
+                if premise is not None and premise.pk == self.instance.claim_id:
+                    self.add_error("premise", PREMISE_NOT_ITS_CLAIM)
+                return cleaned
+
         kwargs["form"] = StanceForm
         return super().get_formset(request, obj, **kwargs)
 
@@ -153,15 +321,44 @@ class HasArgumentsFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusActionsMixin:
-    """Publish and Retract actions that go through the claims services, one item at a time.
+class StatusFilter(admin.SimpleListFilter):
+    """By status; discarded drafts stay out of the list unless asked for."""
 
-    Subclasses name the services: `publish_service(item, actor)` and
-    `retract_service(item, actor, reason)`.
+    title = "status"
+    # Django's own name for a filter on `status`, so that links made for it keep working.
+    parameter_name = "status__exact"
+    ANY = "any"
+
+    def lookups(self, request, model_admin):
+        return [*Status.choices, (self.ANY, "Any, discarded included")]
+
+    def choices(self, changelist):
+        choices = list(super().choices(changelist))
+        choices[0]["display"] = "Not discarded"
+        return choices
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case None:
+                return queryset.exclude(status=Status.DISCARDED)
+            case self.ANY:
+                return queryset
+            case status:
+                return queryset.filter(status=status)
+
+
+class StatusActionsMixin:
+    """Publish, restore, retract and discard actions that go through the claims services, one
+    item at a time, publishing (or retracting…) what may be and saying why the rest was refused.
+
+    Subclasses name the services: `publish_service(item, actor)`, and
+    `restore_service`, `retract_service` and `discard_service(item, actor, reason)`.
     """
 
     publish_service: Callable
+    restore_service: Callable
     retract_service: Callable
+    discard_service: Callable
 
     @admin.action(description="Publish selected %(verbose_name_plural)s")
     def publish(self, request: HttpRequest, queryset: QuerySet):
@@ -169,29 +366,63 @@ class StatusActionsMixin:
             request, queryset, lambda item: self.publish_service(item, request.user), "Published"
         )
 
+    @admin.action(description="Restore selected retracted %(verbose_name_plural)s…")
+    def restore(self, request: HttpRequest, queryset: QuerySet):
+        """Ask why on an intermediate page, then make each selected retracted item public."""
+        return self._with_reason(
+            request,
+            queryset,
+            form_class=RestoreForm,
+            action="restore",
+            title="Restore: give a reason",
+            service=self.restore_service,
+            verb="Restored",
+        )
+
     @admin.action(description="Retract selected %(verbose_name_plural)s…")
     def retract(self, request: HttpRequest, queryset: QuerySet):
         """Ask for a reason on an intermediate page, then retract each selected item."""
-        form = RetractForm(request.POST if "confirm" in request.POST else None)
+        return self._with_reason(
+            request,
+            queryset,
+            form_class=RetractForm,
+            action="retract",
+            title="Retract: give a reason",
+            service=self.retract_service,
+            verb="Retracted",
+        )
+
+    @admin.action(description="Discard selected draft %(verbose_name_plural)s…")
+    def discard(self, request: HttpRequest, queryset: QuerySet):
+        """Confirm on an intermediate page, then discard each selected draft."""
+        return self._with_reason(
+            request,
+            queryset,
+            form_class=DiscardForm,
+            action="discard",
+            title="Discard drafts",
+            service=self.discard_service,
+            verb="Discarded",
+        )
+
+    def _with_reason(self, request, queryset, *, form_class, action, title, service, verb):
+        form = form_class(request.POST if "confirm" in request.POST else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
             self._transition_each(
-                request,
-                queryset,
-                lambda item: self.retract_service(item, request.user, reason),
-                "Retracted",
+                request, queryset, lambda item: service(item, request.user, reason), verb
             )
             return None
         return TemplateResponse(
             request,
-            "admin/claims/retract.html",
+            f"admin/claims/{action}.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Retract: give a reason",
+                "title": title,
                 "opts": self.model._meta,
                 "items": queryset,
                 "form": form,
-                "action": "retract",
+                "action": action,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
         )
@@ -202,16 +433,16 @@ class StatusActionsMixin:
             try:
                 transition(item)
                 done += 1
-            except services.TransitionError as error:
-                refused.append(str(error))
+            except (services.TransitionError, ValidationError) as error:
+                refused.append(refusal(item, error))
         if done:
-            self.message_user(request, f"{verb} {done} item(s).", messages.SUCCESS)
+            self.message_user(request, f"{verb} {counted(done, self.opts)}.", messages.SUCCESS)
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
 
 @admin.register(Claim)
-class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
+class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
     list_display = [
         "id",
         "short_text",
@@ -223,7 +454,7 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
         "created_at",
     ]
     list_display_links = ["id", "short_text"]
-    list_filter = ["status", HasArgumentsFilter, "topics", "appearances__video__channel"]
+    list_filter = [StatusFilter, HasArgumentsFilter, "topics", "appearances__video__channel"]
     search_fields = ["text", "appearances__quote", "=id"]
     autocomplete_fields = ["topics"]
     readonly_fields = [
@@ -243,7 +474,7 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [AppearanceInline, ArgumentForInline, ArgumentAgainstInline]
-    actions = ["publish", "retract", "merge"]
+    actions = ["publish", "restore", "retract", "discard", "merge"]
 
     def get_urls(self):
         import_notes = path(
@@ -283,11 +514,20 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
             },
         )
 
+    def created_values(self, obj, form) -> dict:
+        return {"text": obj.text, "topics": [topic.slug for topic in form.cleaned_data["topics"]]}
+
     def publish_service(self, claim, actor):
         return services.claim_publish(claim=claim, actor=actor)
 
+    def restore_service(self, claim, actor, reason):
+        return services.claim_restore(claim=claim, actor=actor, reason=reason)
+
     def retract_service(self, claim, actor, reason):
         return services.claim_retract(claim=claim, actor=actor, reason=reason)
+
+    def discard_service(self, claim, actor, reason):
+        return services.claim_discard(claim=claim, actor=actor, reason=reason)
 
     history_list_display = ["status"]
 
@@ -363,8 +603,8 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
             self.message_user(
                 request,
                 format_html(
-                    'Merged {} claims into <a href="{}">claim #{}</a>.',
-                    len(claims) - 1,
+                    'Merged {} into <a href="{}">claim #{}</a>.',
+                    counted(len(claims) - 1, self.opts),
                     url,
                     keep.pk,
                 ),
@@ -379,6 +619,7 @@ class ClaimAdmin(StatusActionsMixin, HistoryAdmin):
                 "title": "Merge duplicate claims",
                 "opts": self.model._meta,
                 "items": claims,
+                "exposure": _merge_exposure(claims),
                 "form": form,
                 "action": "merge",
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -411,19 +652,34 @@ def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> Imp
     )
 
 
+def _merge_exposure(claims: QuerySet[Claim]) -> services.MergeExposure | None:
+    """What the merge would make public, when a published claim is kept; None if nothing."""
+    if not any(claim.status == Status.PUBLISHED for claim in claims):
+        return None
+    exposure = services.merge_exposure(duplicates=claims)
+    return exposure if exposure.appearances or exposure.arguments else None
+
+
 def _default_keeper(claims: QuerySet[Claim]) -> Claim:
     """Suggest keeping the oldest published claim, else the oldest one."""
     return claims.filter(status=Status.PUBLISHED).first() or claims.first()
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(TimestampInputMixin, HistoryAdmin):
+class AppearanceAdmin(ServiceWritesMixin, TimestampInputMixin, HistoryAdmin):
     list_display = ["claim", "video", "time", "speaker", "note"]
     list_select_related = ["claim", "video", "speaker", "note"]
     list_filter = ["video__channel", "claim__status"]
     search_fields = ["quote", "claim__text", "video__title", "video__youtube_id"]
     autocomplete_fields = ["claim", "video", "speaker", "note"]
     readonly_fields = ["time"]
+    fields = [
+        "claim",
+        ("video", "start_seconds", "end_seconds", "time"),
+        "speaker",
+        "quote",
+        "note",
+    ]
 
     @admin.display(description="at", ordering="start_seconds")
     def time(self, appearance: Appearance) -> str:
@@ -431,10 +687,10 @@ class AppearanceAdmin(TimestampInputMixin, HistoryAdmin):
 
 
 @admin.register(Argument)
-class ArgumentAdmin(StatusActionsMixin, TimestampInputMixin, HistoryAdmin):
+class ArgumentAdmin(StatusActionsMixin, ServiceWritesMixin, TimestampInputMixin, HistoryAdmin):
     list_display = ["short_text", "stance", "status", "claim", "time", "source"]
     list_select_related = ["claim", "video"]
-    list_filter = ["status", "stance"]
+    list_filter = [StatusFilter, "stance"]
     search_fields = ["text", "claim__text", "source_url"]
     autocomplete_fields = ["claim", "video", "speaker", "premise"]
     readonly_fields = ["time", "status", "retraction_reason"]
@@ -447,13 +703,19 @@ class ArgumentAdmin(StatusActionsMixin, TimestampInputMixin, HistoryAdmin):
         ("speaker", "premise"),
         ("status", "retraction_reason"),
     ]
-    actions = ["publish", "retract"]
+    actions = ["publish", "restore", "retract", "discard"]
 
     def publish_service(self, argument, actor):
         return services.argument_publish(argument=argument, actor=actor)
 
+    def restore_service(self, argument, actor, reason):
+        return services.argument_restore(argument=argument, actor=actor, reason=reason)
+
     def retract_service(self, argument, actor, reason):
         return services.argument_retract(argument=argument, actor=actor, reason=reason)
+
+    def discard_service(self, argument, actor, reason):
+        return services.argument_discard(argument=argument, actor=actor, reason=reason)
 
     history_list_display = ["status"]
 
@@ -463,7 +725,7 @@ class ArgumentAdmin(StatusActionsMixin, TimestampInputMixin, HistoryAdmin):
 
     @admin.display(description="argument", ordering="text")
     def short_text(self, argument: Argument) -> str:
-        return argument.text if len(argument.text) <= 80 else f"{argument.text[:79]}…"
+        return str(argument)
 
     @admin.display(description="at", ordering="start_seconds")
     def time(self, argument: Argument) -> str:

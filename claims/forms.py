@@ -34,6 +34,21 @@ class RetractForm(forms.Form):
     )
 
 
+class RestoreForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why it is public again; recorded in its history.",
+    )
+
+
+class DiscardForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Optional; recorded in its history.",
+    )
+
+
 class ClaimChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, claim) -> str:
         return f"#{claim.pk} ({claim.get_status_display()}): {claim}"
@@ -44,7 +59,10 @@ class MergeForm(forms.Form):
         queryset=None,
         widget=forms.RadioSelect,
         empty_label=None,
-        help_text="The others are retracted as duplicates pointing at this one.",
+        help_text=(
+            "The others point at this one as its duplicates: a published one is retracted, "
+            "a draft discarded."
+        ),
     )
 
     def __init__(self, *args, claims, **kwargs):

@@ -1,6 +1,7 @@
 """Speakers, canonical claims, where each claim was made, and the arguments for and against it."""
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -10,9 +11,19 @@ from notes.parsing import format_timestamp
 
 
 class Status(models.TextChoices):
+    """Where a claim or argument stands; `claims.services` moves it, and only along
+    draft → published | discarded, published → retracted, retracted → published."""
+
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
     RETRACTED = "retracted", "Retracted"
+    DISCARDED = "discarded", "Discarded"
+
+
+#: What the public has seen: published now, or retracted after being published.
+WAS_PUBLIC = (Status.PUBLISHED, Status.RETRACTED)
+
+PREMISE_NOT_ITS_CLAIM = "An argument cannot rest on the claim it argues for or against."
 
 
 class Stance(models.TextChoices):
@@ -115,7 +126,10 @@ class Claim(models.Model):
         null=True,
         blank=True,
         related_name="merged_claims",
-        help_text="Set when this claim was retracted as a duplicate of another.",
+        help_text=(
+            "Set when this claim was merged into another as its duplicate: a published one is "
+            "retracted, a draft discarded."
+        ),
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -137,8 +151,10 @@ class Claim(models.Model):
             *_status_constraints("claim"),
             models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
             models.CheckConstraint(
-                condition=Q(merged_into__isnull=True) | Q(status=Status.RETRACTED),
-                name="claim_merged_only_when_retracted",
+                condition=Q(merged_into__isnull=True)
+                | Q(status__in=[Status.RETRACTED, Status.DISCARDED]),
+                name="claim_merged_only_when_retracted_or_discarded",
+                violation_error_message="Only a retracted or discarded claim can be merged away.",
             ),
             models.CheckConstraint(
                 condition=~Q(merged_into=F("id")), name="claim_not_merged_into_itself"
@@ -190,6 +206,23 @@ class Appearance(TimeAnchored):
 
     def __str__(self) -> str:
         return f"{self.video.youtube_id} at {self.timestamp}"
+
+    def clean(self) -> None:
+        # A published claim is grounded in a moment of a video, so its last appearance cannot
+        # leave it; the services lock the claim before they validate a move.
+        if self.pk is None:
+            return
+        stored = Appearance.objects.filter(pk=self.pk).values_list("claim_id", flat=True).first()
+        if stored is None or stored == self.claim_id:
+            return
+        left = Claim.objects.filter(pk=stored, status=Status.PUBLISHED)
+        if left.exists() and not Appearance.objects.filter(claim_id=stored).exclude(pk=self.pk):
+            raise ValidationError(
+                {
+                    "claim": f"Claim #{stored} is published and this is its only appearance: "
+                    "give it another appearance first, or retract it."
+                }
+            )
 
 
 class ArgumentQuerySet(models.QuerySet):
@@ -250,7 +283,9 @@ class Argument(TimeAnchored):
                 violation_error_message="Give the evidence: a video moment, a source URL or both.",
             ),
             models.CheckConstraint(
-                condition=~Q(premise=F("claim")), name="argument_premise_not_its_claim"
+                condition=~Q(premise=F("claim")),
+                name="argument_premise_not_its_claim",
+                violation_error_message=PREMISE_NOT_ITS_CLAIM,
             ),
         ]
         indexes = [
@@ -259,4 +294,20 @@ class Argument(TimeAnchored):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_stance_display()}: {self.text[:70]}"
+        # The stance is shown beside it wherever it matters (headings say "Argument for: …").
+        return self.text if len(self.text) <= 80 else f"{self.text[:79]}…"
+
+    def clean(self) -> None:
+        # A published argument shows its premise's text: a premise nobody was shown would go
+        # public by that side door.
+        if self.status != Status.PUBLISHED or self.premise_id is None:
+            return
+        premise = Claim.objects.filter(pk=self.premise_id).values_list("status", flat=True)
+        status = premise.first()
+        if status is not None and status not in WAS_PUBLIC:
+            raise ValidationError(
+                {
+                    "premise": f"Claim #{self.premise_id}, the premise, is {status}: a published "
+                    "argument rests on a published claim."
+                }
+            )

@@ -1,14 +1,24 @@
 """Writes to claims, appearances and arguments.
 
-Status changes go through the transitions below and nowhere else: each checks the current
-state, refuses an illegal move with `TransitionError`, and leaves a history row naming the
-actor, the old and new state and the reason, in the same transaction as the change.
+Status changes go through the transitions below and nowhere else, along the spec's moves:
+draft → published | discarded, published → retracted, retracted → published (a restore). Each
+checks the current state, refuses an illegal move with `TransitionError`, and leaves a history
+row naming the actor, the old and new state and the reason, in the same transaction as the
+change. Nothing that was never public can become retracted, and a retracted claim is readable by
+id, so a draft has no side door to the public.
+
+Content changes go through the `*_update` services, which take the changed fields and apply them
+in `_update`, the one place where a claim's, an appearance's or an argument's fields change.
+
+Writers lock a claim before its appearances, so that publishing a claim and moving its last
+appearance away take turns: a published claim always has an appearance.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_create_with_history
@@ -21,18 +31,71 @@ from notes.parsing import ParsedNote, slugify_title
 from notes.services import topic_get_or_create
 
 Actor = AbstractBaseUser | None
+#: Field name → new value; a related object may be given as an instance or as its id.
+Changes = Mapping[str, object]
 
 
 class TransitionError(Exception):
     """A status change that is not allowed from the object's current state."""
 
 
-# From which states each target state may be reached.
-_ALLOWED_FROM: dict[str, set[str]] = {
-    Status.PUBLISHED: {Status.DRAFT, Status.RETRACTED},
-    Status.RETRACTED: {Status.DRAFT, Status.PUBLISHED},
-    Status.DRAFT: set(),
+#: The fields editors change. Status, its reason, the publication date and the merge pointer
+#: are not among them: they move only through the transitions.
+CLAIM_FIELDS = ("text", "topics")
+APPEARANCE_FIELDS = ("claim", "video", "start_seconds", "end_seconds", "speaker", "quote", "note")
+ARGUMENT_FIELDS = (
+    "claim",
+    "stance",
+    "text",
+    "video",
+    "start_seconds",
+    "end_seconds",
+    "source_url",
+    "speaker",
+    "premise",
+)
+
+#: Each transition: the one state it starts from, the state it leads to, and its past tense.
+_MOVES: dict[str, tuple[Status, Status, str]] = {
+    "publish": (Status.DRAFT, Status.PUBLISHED, "published"),
+    "discard": (Status.DRAFT, Status.DISCARDED, "discarded"),
+    "retract": (Status.PUBLISHED, Status.RETRACTED, "retracted"),
+    "restore": (Status.RETRACTED, Status.PUBLISHED, "restored"),
 }
+
+#: What to do instead, when an editor tries a move from the wrong state.
+_HINTS: dict[tuple[str, Status], str] = {
+    ("publish", Status.RETRACTED): "restore it instead, with a reason",
+    ("retract", Status.DRAFT): "discard a draft instead",
+    ("discard", Status.PUBLISHED): "retract it instead, with a reason",
+    ("restore", Status.DRAFT): "publish it instead",
+}
+
+
+def _check_move(item: Claim | Argument, verb: str) -> None:
+    start, _, done = _MOVES[verb]
+    if item.status != start:
+        kind = item._meta.verbose_name
+        hint = _HINTS.get((verb, item.status))
+        raise TransitionError(
+            f"{kind.capitalize()} #{item.pk} is {item.status}; only a {start} {kind} can be "
+            f"{done}" + (f": {hint}." if hint else ".")
+        )
+
+
+def _transition(
+    item: Claim | Argument, verb: str, *, actor: Actor, reason: str = "", extra_fields=()
+) -> None:
+    _check_move(item, verb)
+    old = item.status
+    _, item.status, _ = _MOVES[verb]
+    item.retraction_reason = reason if item.status == Status.RETRACTED else ""
+    _save(
+        item,
+        actor=actor,
+        reason=f"{old} → {item.status}" + (f": {reason}" if reason else ""),
+        fields=["status", "retraction_reason", "updated_at", *extra_fields],
+    )
 
 
 def _save(item, *, actor: Actor, reason: str, fields: Iterable[str] | None = None):
@@ -44,21 +107,65 @@ def _save(item, *, actor: Actor, reason: str, fields: Iterable[str] | None = Non
     return item
 
 
-def _transition(
-    item: Claim | Argument, *, to: Status, actor: Actor, reason: str = "", extra_fields=()
-) -> None:
-    old = item.status
-    if old not in _ALLOWED_FROM[to]:
-        kind = item._meta.verbose_name
-        raise TransitionError(f"{kind.capitalize()} #{item.pk} is {old}; it cannot become {to}.")
-    item.status = to
-    item.retraction_reason = reason if to == Status.RETRACTED else ""
-    _save(
-        item,
-        actor=actor,
-        reason=f"{old} → {to}" + (f": {reason}" if reason else ""),
-        fields=["status", "retraction_reason", "updated_at", *extra_fields],
-    )
+def _required(reason: str, what: str) -> str:
+    if not reason.strip():
+        raise TransitionError(f"Say why the {what}.")
+    return reason.strip()
+
+
+def _pk(value: object) -> object:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _locked(model: type[models.Model], item: models.Model):
+    return model.objects.select_for_update().get(pk=item.pk)
+
+
+def _update(item, changes: Changes, *, editable: Sequence[str], actor: Actor, reason: str):
+    """Apply `changes` to `item` (locked by the caller) and save it with one history row.
+
+    The one place where the fields of claims, appearances and arguments change. Values equal
+    to the stored ones are no change; when nothing changes, nothing is written.
+    """
+    not_editable = sorted(set(changes) - set(editable))
+    if not_editable:
+        raise ValueError(
+            f"{', '.join(not_editable)} cannot be changed by an edit; "
+            "statuses change through publish, retract, restore and discard."
+        )
+    changed: list[str] = []
+    relations: dict[str, set[object]] = {}
+    for name, value in changes.items():
+        field = item._meta.get_field(name)
+        if field.many_to_many:
+            wanted = {_pk(each) for each in value}
+            if wanted != set(getattr(item, name).values_list("pk", flat=True)):
+                relations[name] = wanted
+        elif field.is_relation:
+            if getattr(item, field.attname) != _pk(value):
+                setattr(item, field.attname, _pk(value))
+                changed.append(name)
+        elif getattr(item, name) != value:
+            setattr(item, name, value)
+            changed.append(name)
+    if not changed and not relations:
+        return item
+
+    item._history_user = actor
+    item._change_reason = reason
+    item.full_clean()
+    # The history row written by the save below records the new relations with the new
+    # fields: one row per edit, not one more per relation changed.
+    item.skip_history_when_saving = True
+    try:
+        for name, wanted in relations.items():
+            getattr(item, name).set(wanted)
+    finally:
+        del item.skip_history_when_saving
+    if any(field.name == "updated_at" for field in item._meta.concrete_fields):
+        changed.append("updated_at")
+    item.save(update_fields=changed)
+    return item
 
 
 @transaction.atomic
@@ -72,6 +179,13 @@ def claim_create(
 
 
 @transaction.atomic
+def claim_update(*, claim: Claim, changes: Changes, actor: Actor, reason: str = "Edited") -> Claim:
+    """Change a claim's `text` and `topics` (Topic objects or ids), whatever its status."""
+    claim = _locked(Claim, claim)
+    return _update(claim, changes, editable=CLAIM_FIELDS, actor=actor, reason=reason)
+
+
+@transaction.atomic
 def appearance_create(
     *,
     claim: Claim,
@@ -82,6 +196,7 @@ def appearance_create(
     quote: str = "",
     note: Note | None = None,
     actor: Actor = None,
+    reason: str = "Created",
 ) -> Appearance:
     """Record that `claim` was made in `video` at `start_seconds`."""
     appearance = Appearance(
@@ -93,7 +208,26 @@ def appearance_create(
         quote=quote,
         note=note,
     )
-    return _save(appearance, actor=actor, reason="Created")
+    return _save(appearance, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def appearance_update(
+    *, appearance: Appearance, changes: Changes, actor: Actor, reason: str = "Edited"
+) -> Appearance:
+    """Change an appearance, or move it to another claim (`changes["claim"]`).
+
+    Moving the only appearance of a published claim away is refused (ValidationError, from
+    `Appearance.clean`), with that claim locked so that it cannot be published meanwhile.
+    """
+    claim_id = Appearance.objects.values_list("claim_id", flat=True).get(pk=appearance.pk)
+    _locked(Claim, Claim(pk=claim_id))
+    appearance = _locked(Appearance, appearance)
+    if appearance.claim_id != claim_id:
+        raise TransitionError(
+            f"Appearance #{appearance.pk} was moved to another claim meanwhile; try again."
+        )
+    return _update(appearance, changes, editable=APPEARANCE_FIELDS, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -109,6 +243,7 @@ def argument_create(
     speaker: Speaker | None = None,
     premise: Claim | None = None,
     actor: Actor = None,
+    reason: str = "Created",
 ) -> Argument:
     """A draft argument for or against `claim`, with its evidence."""
     argument = Argument(
@@ -122,7 +257,16 @@ def argument_create(
         speaker=speaker,
         premise=premise,
     )
-    return _save(argument, actor=actor, reason="Created")
+    return _save(argument, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def argument_update(
+    *, argument: Argument, changes: Changes, actor: Actor, reason: str = "Edited"
+) -> Argument:
+    """Change an argument's text, stance or evidence, or move it to another claim."""
+    argument = _locked(Argument, argument)
+    return _update(argument, changes, editable=ARGUMENT_FIELDS, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -132,28 +276,86 @@ def speaker_get_or_create(*, name: str, actor: Actor = None) -> Speaker:
     return speaker or _save(Speaker(slug=slug, name=name), actor=actor, reason="Created")
 
 
+def _check_grounded(claim: Claim, verb: str) -> None:
+    """A public claim is grounded in a moment of a video: refuse one without an appearance."""
+    if not claim.appearances.exists():
+        raise TransitionError(
+            f"Claim #{claim.pk} has no appearance: add where and when it was made "
+            f"before it can be {_MOVES[verb][2]}."
+        )
+
+
 @transaction.atomic
 def claim_publish(*, claim: Claim, actor: Actor) -> Claim:
-    """Make a draft (or a retracted claim, restored) public."""
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    if claim.merged_into_id is not None:
-        raise TransitionError(
-            f"Claim #{claim.pk} was merged into claim #{claim.merged_into_id}; publish that one."
-        )
-    if claim.published_at is None:
-        claim.published_at = timezone.now()
-    _transition(claim, to=Status.PUBLISHED, actor=actor, extra_fields=["published_at"])
+    """Make a draft public; it needs at least one appearance."""
+    claim = _locked(Claim, claim)
+    _check_move(claim, "publish")
+    _check_grounded(claim, "publish")
+    claim.published_at = timezone.now()
+    _transition(claim, "publish", actor=actor, extra_fields=["published_at"])
     return claim
 
 
 @transaction.atomic
 def claim_retract(*, claim: Claim, actor: Actor, reason: str) -> Claim:
-    """Hide a claim from public lists, keeping it and saying why at its address."""
-    if not reason.strip():
-        raise TransitionError("Say why the claim is retracted.")
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    _transition(claim, to=Status.RETRACTED, actor=actor, reason=reason.strip())
+    """Hide a published claim from public lists, keeping it and saying why at its address."""
+    reason = _required(reason, "claim is retracted")
+    claim = _locked(Claim, claim)
+    _transition(claim, "retract", actor=actor, reason=reason)
     return claim
+
+
+@transaction.atomic
+def claim_restore(*, claim: Claim, actor: Actor, reason: str) -> Claim:
+    """Make a retracted claim public again, saying why; it needs at least one appearance."""
+    reason = _required(reason, "claim is restored")
+    claim = _locked(Claim, claim)
+    _check_move(claim, "restore")
+    if claim.merged_into_id is not None:
+        raise TransitionError(
+            f"Claim #{claim.pk} was merged into claim #{claim.merged_into_id}, which holds its "
+            "appearances and arguments now; it cannot be restored."
+        )
+    _check_grounded(claim, "restore")
+    _transition(claim, "restore", actor=actor, reason=reason)
+    return claim
+
+
+@transaction.atomic
+def claim_discard(*, claim: Claim, actor: Actor, reason: str = "") -> Claim:
+    """Throw a draft away for good. It stays in the database, never public, so that
+    extracting claims from its note again does not bring it back."""
+    claim = _locked(Claim, claim)
+    _transition(claim, "discard", actor=actor, reason=reason.strip())
+    return claim
+
+
+@dataclass(frozen=True, slots=True)
+class MergeExposure:
+    """What merging unpublished claims into a published one makes public."""
+
+    appearances: list[Appearance]
+    arguments: list[Argument]
+
+
+def merge_exposure(*, duplicates: Iterable[Claim]) -> MergeExposure:
+    """The appearances and published arguments of the unpublished `duplicates`: merged into a
+    published claim, they become public with it."""
+    hidden = [claim.pk for claim in duplicates if claim.status != Status.PUBLISHED]
+    return MergeExposure(
+        appearances=list(
+            Appearance.objects.filter(claim__in=hidden)
+            .select_related("video")
+            .order_by("claim_id", "start_seconds", "id")
+        ),
+        arguments=list(
+            Argument.objects.published().filter(claim__in=hidden).order_by("claim_id", "id")
+        ),
+    )
+
+
+def _ids(label: str, items: Sequence[models.Model]) -> str:
+    return f"{label} {', '.join(f'#{item.pk}' for item in items)}" if items else ""
 
 
 @transaction.atomic
@@ -161,29 +363,56 @@ def claim_merge(*, keep: Claim, duplicates: Sequence[Claim], actor: Actor) -> Cl
     """Fold duplicate claims into `keep`.
 
     Their appearances, arguments and topics move to `keep`, arguments resting on them rest on
-    `keep` instead, and each duplicate is retracted pointing at `keep`, so old links still lead
-    somewhere.
+    `keep` instead, and each duplicate points at `keep`: a published one is retracted, so old
+    links still lead somewhere, and a draft is discarded, since nobody ever saw it. Merging
+    drafts into a published claim makes what they held public; `keep`'s history names it all.
     """
     ids = [claim.pk for claim in duplicates if claim.pk != keep.pk]
     if not ids:
         raise TransitionError("Choose at least one other claim to merge into the one kept.")
-    locked = {c.pk: c for c in Claim.objects.select_for_update().filter(pk__in=[keep.pk, *ids])}
+    # In id order, so that two merges of overlapping claims queue instead of deadlocking.
+    locked = {
+        claim.pk: claim
+        for claim in Claim.objects.select_for_update().filter(pk__in=[keep.pk, *ids]).order_by("pk")
+    }
     keep = locked[keep.pk]
     others = [locked[pk] for pk in ids]
-    if keep.status == Status.RETRACTED:
-        raise TransitionError(f"Claim #{keep.pk} is retracted; keep a draft or published claim.")
+    if keep.status not in (Status.DRAFT, Status.PUBLISHED):
+        raise TransitionError(
+            f"Claim #{keep.pk} is {keep.status}; keep a draft or published claim."
+        )
+    for claim in others:
+        if claim.status not in (Status.DRAFT, Status.PUBLISHED):
+            raise TransitionError(
+                f"Claim #{claim.pk} is {claim.status}; only draft and published claims can be "
+                "merged into another."
+            )
     published = [c.pk for c in others if c.status == Status.PUBLISHED]
     if published and keep.status != Status.PUBLISHED:
         raise TransitionError(
             f"Claim #{published[0]} is published but claim #{keep.pk}, the one kept, is not: "
             "publish it first, or keep the published one."
         )
+    exposed = (
+        merge_exposure(duplicates=others)
+        if keep.status == Status.PUBLISHED
+        else MergeExposure(appearances=[], arguments=[])
+    )
 
+    # The duplicates leave the public first, so that their last appearances may leave them.
     reason = f"Merged into claim #{keep.pk}"
-    for appearance in Appearance.objects.filter(claim__in=others):
+    merged = ", ".join(f"#{claim.pk} ({claim.status})" for claim in others)
+    for claim in others:
+        claim.merged_into = keep
+        verb = "retract" if claim.status == Status.PUBLISHED else "discard"
+        _transition(claim, verb, actor=actor, reason=reason, extra_fields=["merged_into"])
+
+    appearances = list(Appearance.objects.filter(claim__in=others).order_by("id"))
+    for appearance in appearances:
         appearance.claim = keep
         _save(appearance, actor=actor, reason=reason, fields=["claim"])
-    for argument in Argument.objects.filter(claim__in=others):
+    arguments = list(Argument.objects.filter(claim__in=others).order_by("id"))
+    for argument in arguments:
         argument.claim = keep
         if argument.premise_id == keep.pk:
             argument.premise = None
@@ -191,46 +420,99 @@ def claim_merge(*, keep: Claim, duplicates: Sequence[Claim], actor: Actor) -> Cl
     for argument in Argument.objects.filter(premise__in=others):
         argument.premise = None if argument.claim_id == keep.pk else keep
         _save(argument, actor=actor, reason=reason, fields=["premise", "updated_at"])
-    keep.topics.add(*{topic for claim in others for topic in claim.topics.all()})
+    # Recorded by the history row of `keep` below, with the appearances and arguments.
+    keep.skip_history_when_saving = True
+    try:
+        keep.topics.add(*{topic for claim in others for topic in claim.topics.all()})
+    finally:
+        del keep.skip_history_when_saving
 
-    for claim in others:
-        claim.merged_into = keep
-        _transition(
-            claim, to=Status.RETRACTED, actor=actor, reason=reason, extra_fields=["merged_into"]
+    received = "; ".join(
+        part
+        for part in (
+            _ids("received appearances", appearances),
+            _ids("received arguments", arguments),
+            _ids("made public appearances", exposed.appearances),
+            _ids("made public arguments", exposed.arguments),
         )
+        if part
+    )
+    _save(
+        keep,
+        actor=actor,
+        reason=f"Merged in claims {merged}" + (f": {received}" if received else ""),
+        fields=["updated_at"],
+    )
     return keep
 
 
 @transaction.atomic
 def argument_publish(*, argument: Argument, actor: Actor) -> Argument:
-    argument = Argument.objects.select_for_update().get(pk=argument.pk)
-    _transition(argument, to=Status.PUBLISHED, actor=actor)
+    """Make a draft argument public (with its claim, once that is published)."""
+    argument = _locked(Argument, argument)
+    _transition(argument, "publish", actor=actor)
     return argument
 
 
 @transaction.atomic
 def argument_retract(*, argument: Argument, actor: Actor, reason: str) -> Argument:
-    if not reason.strip():
-        raise TransitionError("Say why the argument is retracted.")
-    argument = Argument.objects.select_for_update().get(pk=argument.pk)
-    _transition(argument, to=Status.RETRACTED, actor=actor, reason=reason.strip())
+    reason = _required(reason, "argument is retracted")
+    argument = _locked(Argument, argument)
+    _transition(argument, "retract", actor=actor, reason=reason)
     return argument
 
 
 @transaction.atomic
-def history_revert(*, record: HistoricalChanges, actor: Actor):
-    """Bring an object back to the state one of its history rows recorded.
+def argument_restore(*, argument: Argument, actor: Actor, reason: str) -> Argument:
+    reason = _required(reason, "argument is restored")
+    argument = _locked(Argument, argument)
+    _transition(argument, "restore", actor=actor, reason=reason)
+    return argument
 
-    The revert is itself a change, recorded with its actor, so it can be reverted in turn.
+
+@transaction.atomic
+def argument_discard(*, argument: Argument, actor: Actor, reason: str = "") -> Argument:
+    argument = _locked(Argument, argument)
+    _transition(argument, "discard", actor=actor, reason=reason.strip())
+    return argument
+
+
+#: What a revert brings back: content, never a status. Not a claim's topics either: the rows
+#: of claims extracted in bulk recorded none, so an old version would seem to have none.
+REVERTED_FIELDS = {Claim: ("text",), Appearance: APPEARANCE_FIELDS, Argument: ARGUMENT_FIELDS}
+_UPDATES = {Claim: claim_update, Appearance: appearance_update, Argument: argument_update}
+
+
+@transaction.atomic
+def history_revert(*, record: HistoricalChanges, actor: Actor):
+    """Bring back the content one of an object's history rows recorded (`REVERTED_FIELDS`),
+    through its update service.
+
+    Never a status, its reason, a publication date or a merge pointer: those move only through
+    the transitions, so a revert to a version with another status leaves the status as it is.
+    Whatever the update service refuses is refused (ValidationError, TransitionError). The
+    revert is itself a change, recorded with its actor, so it can be reverted in turn.
     """
+    model = record.instance_type
+    reason = f"Reverted to version {record.history_id} of {record.history_date:%Y-%m-%d %H:%M:%S}"
     instance = record.instance
-    # A deleted object comes back as a new row; an existing one is updated in place.
-    instance._state.adding = not type(instance).objects.filter(pk=instance.pk).exists()
-    instance._history_user = actor
-    instance._change_reason = f"Reverted to the version of {record.history_date:%Y-%m-%d %H:%M:%S}"
-    instance.full_clean()
-    instance.save()
-    return instance
+    if not model.objects.filter(pk=instance.pk).exists():
+        # A deleted object comes back with its content, and as a draft if it has a status.
+        if hasattr(instance, "status"):
+            instance.status = Status.DRAFT
+            instance.retraction_reason = ""
+        if isinstance(instance, Claim):
+            instance.merged_into = None
+            instance.published_at = None
+        instance._state.adding = True
+        return _save(instance, actor=actor, reason=reason)
+    changes = {
+        name: getattr(instance, model._meta.get_field(name).attname)
+        for name in REVERTED_FIELDS[model]
+    }
+    return _UPDATES[model](
+        **{model._meta.model_name: instance}, changes=changes, actor=actor, reason=reason
+    )
 
 
 @transaction.atomic

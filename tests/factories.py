@@ -113,6 +113,15 @@ class AppearanceFactory(factory.django.DjangoModelFactory):
     end_seconds = None
 
 
+class GroundedClaimFactory(ClaimFactory):
+    """A draft claim with the one appearance that publishing it needs."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    appearance = factory.RelatedFactory(AppearanceFactory, factory_related_name="claim")
+
+
 class ArgumentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Argument

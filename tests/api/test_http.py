@@ -15,7 +15,7 @@ from notes import revisions
 from notes import services as note_services
 from tests.api import worked_example as ex
 from tests.api.helpers import assert_error
-from tests.factories import ClaimFactory
+from tests.factories import AppearanceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -454,6 +454,6 @@ def test_a_write_in_this_process_is_seen_at_once_despite_the_trust(api, example,
     response = api.get("/api/v1/claims/")
     etag = response["ETag"]
 
-    services.claim_publish(claim=ClaimFactory(text="A fresh claim."), actor=None)
+    services.claim_publish(claim=AppearanceFactory(claim__text="A fresh claim.").claim, actor=None)
 
     assert api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=etag).status_code == 200

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from claims import services
-from claims.models import Argument, Claim, Speaker, Stance
+from claims.models import Appearance, Argument, Claim, Speaker, Stance
 from notes import services as note_services
 from notes.models import Channel, Note, Topic, Video
 from tests.factories import ChannelFactory, SpeakerFactory, TopicFactory, VideoFactory
@@ -152,8 +152,14 @@ def build() -> WorkedExample:
     retracted = services.claim_retract(claim=retracted, actor=None, reason=RETRACTION_REASON)
 
     merged = services.claim_create(text=MERGED_TEXT)
+    merged_appearance = services.appearance_create(
+        claim=merged, video=other_video, start_seconds=60
+    )
     services.claim_publish(claim=merged, actor=None)
     services.claim_merge(keep=claim, duplicates=[merged], actor=None)
+    # Publishing needed an appearance, which the merge moved to `claim`; the tests compare the
+    # claim's own single appearance, so the moved one goes.
+    Appearance.objects.filter(pk=merged_appearance.pk).delete()
 
     # A fixed publication time, so that responses can be compared to the second.
     Claim.objects.filter(pk=claim.pk).update(published_at=PUBLISHED_AT)

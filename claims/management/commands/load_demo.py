@@ -5,6 +5,8 @@ the demo is built exactly as an editor's own work would be, history rows include
 """
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -18,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from claims import services
-from claims.models import Claim, Stance, Status
+from claims.models import Argument, Claim, Stance, Status
 from notes.importer import import_vault
 from notes.models import Note, Video
 
@@ -107,15 +109,32 @@ def claims_load(path: Path, *, actor: AbstractBaseUser) -> tuple[list[Claim], in
             new.append((entry, claim))
         by_key[entry["key"]] = claim
 
+    published_arguments: dict[str, list[Argument]] = {}
     for entry, claim in new:
-        try:
-            _fill_in(claim, entry, by_key=by_key, actor=actor)
-        except (KeyError, ValueError, ValidationError, services.TransitionError) as error:
-            raise CommandError(f"{path}: claim {entry['key']!r}: {error!r}") from None
+        with _about(path, entry):
+            published_arguments[entry["key"]] = _fill_in(claim, entry, by_key=by_key, actor=actor)
+    # Claims first: a published argument shows its premise, so it must rest on a public claim.
+    for entry, claim in new:
+        with _about(path, entry):
+            _give_status(claim, entry, actor=actor)
+    for entry, _claim in new:
+        with _about(path, entry):
+            for argument in published_arguments[entry["key"]]:
+                services.argument_publish(argument=argument, actor=actor)
     return list(by_key.values()), len(new)
 
 
-def _fill_in(claim: Claim, entry: dict, *, by_key: dict[str, Claim], actor) -> None:
+@contextmanager
+def _about(path: Path, entry: dict) -> Iterator[None]:
+    """Say which claim of the file a bad value belongs to."""
+    try:
+        yield
+    except (KeyError, ValueError, ValidationError, services.TransitionError) as error:
+        raise CommandError(f"{path}: claim {entry['key']!r}: {error!r}") from None
+
+
+def _fill_in(claim: Claim, entry: dict, *, by_key: dict[str, Claim], actor) -> list[Argument]:
+    """Give `claim` its appearances and arguments; return the arguments to publish."""
     for item in entry.get("appearances", []):
         services.appearance_create(
             claim=claim,
@@ -129,6 +148,7 @@ def _fill_in(claim: Claim, entry: dict, *, by_key: dict[str, Claim], actor) -> N
         )
 
     status = Status(entry.get("status", Status.PUBLISHED))
+    to_publish = []
     for item in entry.get("arguments", []):
         argument = services.argument_create(
             claim=claim,
@@ -143,11 +163,16 @@ def _fill_in(claim: Claim, entry: dict, *, by_key: dict[str, Claim], actor) -> N
             actor=actor,
         )
         if Status(item.get("status", status)) == Status.PUBLISHED:
-            services.argument_publish(argument=argument, actor=actor)
+            to_publish.append(argument)
+    return to_publish
 
-    if status == Status.PUBLISHED:
+
+def _give_status(claim: Claim, entry: dict, *, actor) -> None:
+    status = Status(entry.get("status", Status.PUBLISHED))
+    if status in (Status.PUBLISHED, Status.RETRACTED):
         services.claim_publish(claim=claim, actor=actor)
-    elif status == Status.RETRACTED:
+    if status == Status.RETRACTED:
+        # Only what was public can be retracted: the demo's retracted claim was published once.
         services.claim_retract(claim=claim, actor=actor, reason=entry["retraction_reason"])
 
 
