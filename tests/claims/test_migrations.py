@@ -17,8 +17,12 @@ def migrate(target):
 
 
 @pytest.fixture
-def at_0005(transactional_db):
-    """The database as migration 0005 left it; migrated forward again afterwards."""
+def at_0005(transactional_db, django_db_serialized_rollback):
+    """The database as migration 0005 left it; migrated forward again afterwards.
+
+    Rolled back as every transactional test of the suite is (serialized): a plain flush lets
+    post_migrate refill the content types, which the next serialized test then loads again.
+    """
     apps = migrate(BEFORE)
     yield apps
     executor = MigrationExecutor(connection)
