@@ -220,9 +220,13 @@ def test_search_page_says_a_claim_was_found_through_an_argument(reader, example)
     assert "<mark>malicious</mark>" in response.content.decode()
 
 
-def test_search_page_pages_through_many_results(reader, example):
-    for n in range(25):
-        ex.build_published_claim(f"Zeppelin claim {n}", example.video, start_seconds=n)
+def test_search_page_pages_through_many_results(
+    reader, example, django_capture_on_commit_callbacks
+):
+    # The search index is refreshed as a transaction commits (PostgreSQL).
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(25):
+            ex.build_published_claim(f"Zeppelin claim {n}", example.video, start_seconds=n)
 
     first = reader.get("/search/?q=zeppelin")
     second = reader.get("/search/?q=zeppelin&page=2")
@@ -315,9 +319,10 @@ def test_the_403_page_is_in_the_sites_style(reader, example):
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-def test_hostile_text_is_escaped_on_every_page(reader, example):
+def test_hostile_text_is_escaped_on_every_page(reader, example, django_capture_on_commit_callbacks):
     example.claim.text = f"Claim {HOSTILE}"
-    example.claim.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        example.claim.save()
     example.zuckerberg.name = f"Mark {HOSTILE}"
     example.zuckerberg.save()
     example.argument_for.text = f"Reason {HOSTILE}"
