@@ -32,3 +32,23 @@ def editor_client(client, editor):
 def contributor_client(client, contributor):
     client.force_login(contributor)
     return client
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a transactional test without serialized rollback.
+
+    A plain transactional test's flush makes the content types and permissions anew under new
+    ids; the next test with `serialized_rollback=True` on the same worker then fails to restore
+    its saved rows over them. Which tests share a worker changes from run to run, so the
+    mixture fails now and then rather than always: one rule for all keeps the suite stable.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test needs serialized_rollback=True too"
+            )

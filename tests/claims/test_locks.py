@@ -17,7 +17,7 @@ from claims.models import Status
 from tests.factories import AppearanceFactory, ClaimFactory
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="SQLite locks the whole database, not rows"
     ),

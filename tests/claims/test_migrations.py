@@ -16,8 +16,13 @@ def migrate(target):
     return executor.loader.project_state([target]).apps
 
 
+# Serialized rollback like every transactional test of the suite: a plain one's flush makes the
+# content types anew, under ids the next serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 @pytest.fixture
-def at_0005(transactional_db):
+def at_0005(db):
     """The database as migration 0005 left it; migrated forward again afterwards."""
     apps = migrate(BEFORE)
     yield apps
