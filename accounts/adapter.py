@@ -11,10 +11,12 @@ class AccountAdapter(DefaultAccountAdapter):
         minutes = settings.LOGIN_FAILURES_WINDOW_MINUTES
         self.error_messages = {
             **self.error_messages,
+            # allauth's `login_failed` limit: per account from anywhere, and per address.
             "too_many_login_attempts": ngettext(
-                "Too many failed logins for this account. Wait %(minutes)d minute, then try again.",
-                "Too many failed logins for this account. Wait %(minutes)d minutes, "
-                "then try again.",
+                "Too many failed logins for this account or from your address. "
+                "Wait %(minutes)d minute, then try again.",
+                "Too many failed logins for this account or from your address. "
+                "Wait %(minutes)d minutes, then try again.",
                 minutes,
             )
             % {"minutes": minutes},

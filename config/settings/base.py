@@ -243,8 +243,8 @@ SEARCH_MAX_INDEXED_CHARS = env_int("SEARCH_MAX_INDEXED_CHARS", 150_000, minimum=
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out client is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    # Logging in by e-mail address as well as by username.
+    # Django's ModelBackend (permissions included) that also takes an e-mail address. Django's
+    # own beside it would hash every wrong password a second time.
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
