@@ -56,6 +56,9 @@ def password_login(request: Request, login: str, password: str):
     Checked as allauth's sign-in form checks it: within allauth's limit on failed logins for
     the account, then by `authenticate`, whose first backend is axes'.
     """
+    if "\x00" in login or "\x00" in password:
+        # No account has one, and PostgreSQL refuses to compare text that holds one.
+        raise exceptions.AuthenticationFailed(WRONG_CREDENTIALS)
     django_request = request._request
     credentials = {"username": login, "password": password}
     if "@" in login:

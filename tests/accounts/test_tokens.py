@@ -10,7 +10,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts import services
-from tests.accounts.conftest import PASSWORD, START, TOKENS, token_login
+from tests.accounts.conftest import PASSWORD, START, TOKENS, basic, token_login
 from tests.api.helpers import assert_error, iso
 
 pytestmark = pytest.mark.django_db
@@ -110,11 +110,22 @@ def test_a_malformed_body_answers_400(anonymous, contributor, body, errors):
     assert AuthToken.objects.count() == 0
 
 
-@pytest.mark.parametrize("header", ["Basic !!!", "Basic", "Basic " + "Zm9v"])
-def test_a_malformed_basic_header_answers_401(anonymous, header):
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic !!!",
+        "Basic",
+        "Basic " + "Zm9v",
+        basic("contri\x00butor", PASSWORD),
+        basic("contributor@example.org\x00", PASSWORD),
+        basic("contributor", PASSWORD + "\x00"),
+    ],
+)
+def test_a_malformed_basic_header_answers_401(anonymous, contributor, header):
     response = anonymous.post(TOKENS, HTTP_AUTHORIZATION=header)
 
     assert_error(response, 401, "authentication_failed", {})
+    assert AuthToken.objects.count() == 0
 
 
 def test_a_wrong_password_answers_401_and_is_counted(anonymous, contributor):
