@@ -1,4 +1,4 @@
-"""Root URLs: the editors' admin and the public API, on one router."""
+"""Root URLs: the editors' admin, accounts, and the public API on one router."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -27,11 +27,13 @@ api_urls = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("auth/", include("accounts.urls")),
     *router.urls,
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("api/v1/", include((api_urls, "api"))),
     re_path(r"^api/", api.not_found),
     # Until the public pages exist, the front door is the editors' admin.

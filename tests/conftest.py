@@ -1,14 +1,67 @@
-"""Personas shared by the whole suite: who is asking, and with which rights."""
+"""Personas shared by the whole suite: who is asking, and with which rights.
+
+Each persona is a user (`contributor`, …) and an API client authenticated as that user
+(`contributor_api`, …, by `force_authenticate`); `anonymous` is a client with no credentials.
+Only `contributor`, `other_contributor`, `moderator`, `editor` and `superuser` are contributors
+(`accounts.roles.is_contributor`); `unconfirmed` never confirmed an address and `deactivated`
+was switched off (`is_active=False`) after confirming one.
+"""
 
 import pytest
+from rest_framework.test import APIClient
 
-from tests.factories import EditorFactory, UserFactory
+from tests.factories import (
+    ContributorFactory,
+    EditorFactory,
+    ModeratorFactory,
+    UnconfirmedUserFactory,
+    UserFactory,
+)
+
+
+def _api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    """An API client with no credentials."""
+    return APIClient()
 
 
 @pytest.fixture
 def contributor(db):
-    """A registered user with no staff rights."""
-    return UserFactory(username="contributor")
+    """A registered user with a confirmed e-mail address and no staff rights."""
+    return ContributorFactory(username="contributor")
+
+
+@pytest.fixture
+def other_contributor(db):
+    """Another contributor, who owns nothing of `contributor`'s."""
+    return ContributorFactory(username="other_contributor")
+
+
+@pytest.fixture
+def unconfirmed(db):
+    """Signed up, e-mail address not confirmed: not a contributor."""
+    return UnconfirmedUserFactory(username="unconfirmed")
+
+
+@pytest.fixture
+def deactivated(db):
+    """A contributor whose account was deactivated, still in the Contributors group."""
+    user = ContributorFactory(username="deactivated")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@pytest.fixture
+def moderator(db):
+    """A contributor in the Moderators group (staff, without editing rights)."""
+    return ModeratorFactory(username="moderator")
 
 
 @pytest.fixture
@@ -20,6 +73,41 @@ def editor(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def contributor_api(contributor) -> APIClient:
+    return _api_as(contributor)
+
+
+@pytest.fixture
+def other_contributor_api(other_contributor) -> APIClient:
+    return _api_as(other_contributor)
+
+
+@pytest.fixture
+def unconfirmed_api(unconfirmed) -> APIClient:
+    return _api_as(unconfirmed)
+
+
+@pytest.fixture
+def deactivated_api(deactivated) -> APIClient:
+    return _api_as(deactivated)
+
+
+@pytest.fixture
+def moderator_api(moderator) -> APIClient:
+    return _api_as(moderator)
+
+
+@pytest.fixture
+def editor_api(editor) -> APIClient:
+    return _api_as(editor)
+
+
+@pytest.fixture
+def superuser_api(superuser) -> APIClient:
+    return _api_as(superuser)
 
 
 @pytest.fixture
