@@ -1,4 +1,4 @@
-"""Root URLs: the editors' admin, the public API on one router, and the public pages."""
+"""Root URLs: the editors' admin, accounts, the public API on one router, and the public pages."""
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -42,11 +42,13 @@ api_urls = [
         name="docs",
     ),
     path("redoc/", docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    path("auth/", include("accounts.urls")),
     *router.urls,
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("api/v1", RedirectView.as_view(url="/api/v1/", permanent=True, query_string=True)),
     path("api/v1/", include((api_urls, "api"))),
     re_path(r"^api/", api.not_found),

@@ -1,9 +1,12 @@
 """factory_boy factories for every model, valid by default."""
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from accounts import roles
+from accounts import services as account_services
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from notes.models import Channel, Note, Topic, Video, WikiLink
 
@@ -18,17 +21,50 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("a-long-test-password")
 
 
-class EditorFactory(UserFactory):
+class UnconfirmedUserFactory(UserFactory):
+    """Signed up, but never followed the confirmation link: not a contributor."""
+
     class Meta:
         skip_postgeneration_save = True
 
+    @factory.post_generation
+    def unconfirmed_address(user, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+
+
+class ContributorFactory(UserFactory):
+    """A registered user with a confirmed e-mail address, in the Contributors group."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def confirmed_address(user, create, extracted, **kwargs):
+        if create:
+            account_services.email_confirm(user=user, email=user.email)
+
+
+class ModeratorFactory(ContributorFactory):
+    """A contributor in the Moderators group, staff so as to see the queue in the admin."""
+
+    username = factory.Sequence(lambda n: f"moderator{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def moderators_group(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name=roles.MODERATORS))
+
+
+class EditorFactory(ContributorFactory):
     username = factory.Sequence(lambda n: f"editor{n}")
     is_staff = True
 
     @factory.post_generation
     def editors_group(user, create, extracted, **kwargs):
         if create:
-            user.groups.add(Group.objects.get(name="Editors"))
+            user.groups.add(Group.objects.get(name=roles.EDITORS))
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

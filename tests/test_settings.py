@@ -1,6 +1,7 @@
 """Settings read from the environment: each documented variable, and the refusal of bad values."""
 
 import runpy
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -59,3 +60,120 @@ def test_response_cache_bounds_are_read_and_must_be_counts(monkeypatch, name):
 
     with pytest.raises(ImproperlyConfigured, match=f"^{name}='-5' must be at least 0.$"):
         base_settings(monkeypatch, **{name: "-5"})
+
+
+# E-mail, lockout and API tokens ---------------------------------------------------------------
+
+
+def test_mail_goes_to_the_console_without_an_email_url(monkeypatch):
+    monkeypatch.delenv("EMAIL_URL", raising=False)
+    monkeypatch.delenv("DEFAULT_FROM_EMAIL", raising=False)
+
+    settings = base_settings(monkeypatch)
+
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert settings["DEFAULT_FROM_EMAIL"] == "Claimtrack <claimtrack@localhost>"
+    assert settings["SERVER_EMAIL"] == settings["DEFAULT_FROM_EMAIL"]
+    assert settings["EMAIL_TIMEOUT"] == 10
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "smtp+tls://mailer:p%40ss%3Aword@smtp.example.org:587",
+            ("smtp.example.org", 587, "mailer", "p@ss:word", True, False),
+        ),
+        ("smtp+tls://smtp.example.org", ("smtp.example.org", 587, "", "", True, False)),
+        ("smtp+ssl://u:p@smtp.example.org", ("smtp.example.org", 465, "u", "p", False, True)),
+        ("SMTP://localhost:1025", ("localhost", 1025, "", "", False, False)),
+        ("smtp://localhost/", ("localhost", 25, "", "", False, False)),
+    ],
+)
+def test_an_email_url_names_the_smtp_server(monkeypatch, url, expected):
+    settings = base_settings(monkeypatch, EMAIL_URL=url, DEFAULT_FROM_EMAIL="x@example.org")
+
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (
+        settings["EMAIL_HOST"],
+        settings["EMAIL_PORT"],
+        settings["EMAIL_HOST_USER"],
+        settings["EMAIL_HOST_PASSWORD"],
+        settings["EMAIL_USE_TLS"],
+        settings["EMAIL_USE_SSL"],
+    ) == expected
+    assert settings["DEFAULT_FROM_EMAIL"] == "x@example.org"
+
+
+@pytest.mark.parametrize("url", ["console://", "", "  "])
+def test_an_email_url_may_name_the_console(monkeypatch, url):
+    settings = base_settings(monkeypatch, EMAIL_URL=url)
+
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("imap://u:secret@host", "; its scheme must be one of console, smtp, smtp+tls, smtp+ssl."),
+        ("smtp.example.org:587", "; its scheme must be one of console, smtp, smtp+tls, smtp+ssl."),
+        ("smtp+tls://u:secret@:587", ": a host, and nothing after it but a port."),
+        ("smtp://u:secret@host/mail", ": a host, and nothing after it but a port."),
+        ("smtp://u:secret@host?tls=1", ": a host, and nothing after it but a port."),
+        ("smtp://u:secret@host:99999", "; its port must be a number up to 65535."),
+        ("smtp://u:secret@host:port", "; its port must be a number up to 65535."),
+    ],
+)
+def test_a_malformed_email_url_stops_start_up_without_showing_the_password(
+    monkeypatch, url, problem
+):
+    with pytest.raises(ImproperlyConfigured) as refused:
+        base_settings(monkeypatch, EMAIL_URL=url)
+
+    assert str(refused.value) == (
+        f"EMAIL_URL must look like smtp+tls://user:password@host:587{problem}"
+    )
+    assert "secret" not in str(refused.value)
+
+
+def test_lockout_and_token_defaults(monkeypatch):
+    for name in ("AXES_ENABLED", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("API_TOKEN_TTL_DAYS", raising=False)
+    monkeypatch.delenv("API_TOKEN_LIMIT", raising=False)
+
+    settings = base_settings(monkeypatch)
+
+    assert settings["AXES_ENABLED"] is True
+    assert settings["AXES_FAILURE_LIMIT"] == 10
+    assert settings["AXES_COOLOFF_TIME"] == timedelta(minutes=15)
+    assert settings["REST_KNOX"]["TOKEN_TTL"] == timedelta(days=30)
+    assert settings["REST_KNOX"]["TOKEN_LIMIT_PER_USER"] == 10
+
+
+def test_lockout_and_token_settings_are_read(monkeypatch):
+    settings = base_settings(
+        monkeypatch,
+        AXES_ENABLED="0",
+        AXES_FAILURE_LIMIT="30",
+        AXES_COOLOFF_MINUTES="60",
+        API_TOKEN_TTL_DAYS="7",
+        API_TOKEN_LIMIT="3",
+        DJANGO_TRUSTED_PROXIES="1",
+    )
+
+    assert settings["AXES_ENABLED"] is False
+    assert settings["AXES_FAILURE_LIMIT"] == 30
+    assert settings["AXES_COOLOFF_TIME"] == timedelta(hours=1)
+    assert settings["REST_KNOX"]["TOKEN_TTL"] == timedelta(days=7)
+    assert settings["REST_KNOX"]["TOKEN_LIMIT_PER_USER"] == 3
+    # allauth's limits count client addresses by the API's rule.
+    assert settings["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["AXES_FAILURE_LIMIT", "AXES_COOLOFF_MINUTES", "API_TOKEN_TTL_DAYS", "API_TOKEN_LIMIT"]
+)
+def test_lockout_and_token_counts_must_be_positive(monkeypatch, name):
+    with pytest.raises(ImproperlyConfigured, match=f"^{name}='0' must be at least 1.$"):
+        base_settings(monkeypatch, **{name: "0"})

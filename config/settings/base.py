@@ -5,7 +5,9 @@ Malformed environment values stop start-up with a message instead of being guess
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
@@ -83,6 +85,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "allauth",
+    "allauth.account",
+    "axes",
+    "knox",
+    "accounts",
     "notes",
     "claims",
 ]
@@ -100,6 +107,9 @@ MIDDLEWARE = [
     "config.csp.SiteCSPMiddleware",
     # Stamps every history row written during a request with the user who made it.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last, so that it sees what every login form decided (see accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -151,7 +161,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
 
 # Content-Security-Policy on every response: this site only, no inline script or style, no
 # plugins, no framing. The video page adds YouTube's player (claims.views.YOUTUBE_POLICY) and the
@@ -181,6 +192,12 @@ CACHES = {
 }
 
 REST_FRAMEWORK = {
+    # The token first: a request without credentials is then answered 401 with
+    # `WWW-Authenticate: Token`, and a bad or expired token is a 401 rather than a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -241,6 +258,108 @@ IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 50, minimum=1)
 # full-text index reads: PostgreSQL refuses a search vector over 1 MB, which short distinct
 # words reach at about 6 bytes a character.
 SEARCH_MAX_INDEXED_CHARS = env_int("SEARCH_MAX_INDEXED_CHARS", 150_000, minimum=1)
+
+# Accounts (accounts/): sign-up, log-in and e-mail confirmation by django-allauth, lockout after
+# failed logins by django-axes, API tokens by django-rest-knox. The README says why each is so.
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out client is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend (permissions included) that also takes an e-mail address. Django's
+    # own beside it would hash every wrong password a second time.
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# Nobody contributes before confirming an address: a login with none confirmed sends a new link.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Claimtrack] "
+# allauth's limit on failed logins per username or e-mail address, from any client address, as
+# its default has it; stated here so that its message can say how long to wait.
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_WINDOW_MINUTES = 5
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{LOGIN_FAILURES_PER_ACCOUNT}/{LOGIN_FAILURES_WINDOW_MINUTES}m/key"
+}
+# allauth counts its rate limits per client address by the same rule as the API's.
+ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
+
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Failed logins in a row for one username from one address before they are locked out, and
+# for how long after the last of them. See accounts/lockout.py for why both together.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without being counted, so it ends when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_identity"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The lockout needs the failures only; a row per successful login would be personal data kept
+# for nothing.
+AXES_DISABLE_ACCESS_LOG = True
+
+# API tokens: knox keeps a SHA-512 digest of each, never the token itself.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)),
+    "TOKEN_LIMIT_PER_USER": env_int("API_TOKEN_LIMIT", 10, minimum=1),
+    "AUTO_REFRESH": False,
+}
+
+_EMAIL_SCHEMES = {
+    # scheme: (default port, STARTTLS, TLS from the first byte)
+    "smtp": (25, False, False),
+    "smtp+tls": (587, True, False),
+    "smtp+ssl": (465, False, True),
+}
+
+
+def email_settings(raw: str | None) -> dict[str, object]:
+    """Django's e-mail settings from a URL such as `smtp+tls://user:password@host:587`.
+
+    Unset or empty, or `console://`, mail is printed on the console. The user and password are
+    percent-encoded, as in any URL. Error messages never repeat the URL: it holds a password.
+    """
+    console = {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if not raw or not raw.strip():
+        return console
+    url = urlsplit(raw.strip())
+    scheme = url.scheme.lower()
+    if scheme == "console":
+        return console
+    usage = "EMAIL_URL must look like smtp+tls://user:password@host:587"
+    if scheme not in _EMAIL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{usage}; its scheme must be one of console, {', '.join(_EMAIL_SCHEMES)}."
+        )
+    if not url.hostname or url.path not in ("", "/") or url.query or url.fragment:
+        raise ImproperlyConfigured(f"{usage}: a host, and nothing after it but a port.")
+    try:
+        port = url.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{usage}; its port must be a number up to 65535.") from None
+    default_port, starttls, tls = _EMAIL_SCHEMES[scheme]
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": url.hostname,
+        "EMAIL_PORT": port or default_port,
+        "EMAIL_HOST_USER": unquote(url.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(url.password or ""),
+        "EMAIL_USE_TLS": starttls,
+        "EMAIL_USE_SSL": tls,
+    }
+
+
+# EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, …: one URL names them all.
+globals().update(email_settings(os.environ.get("EMAIL_URL")))
+# A worker waiting on a mail server that does not answer is a worker that serves nobody.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Claimtrack <claimtrack@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Anyone may read the API from any web page; nothing but reads is offered across origins.
 CORS_URLS_REGEX = r"^/api/.*$"

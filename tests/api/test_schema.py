@@ -59,21 +59,47 @@ def test_schema_is_valid_openapi(schema):
     validate(schema)
 
 
-def test_schema_documents_every_public_endpoint_and_only_reads(schema):
-    assert {(path, method) for path, method, _ in operations(schema)} == {
-        (path, "get")
-        for path in [
-            *LIST_OPERATIONS,
-            "/api/v1/annotations/{id}/",
-            "/api/v1/arguments/{id}/",
-            "/api/v1/claims/{id}/",
-            "/api/v1/notes/{slug}/",
-            "/api/v1/speakers/{slug}/",
-            "/api/v1/topics/{slug}/",
-            "/api/v1/videos/{youtube_id}/",
-            "/api/v1/videos/{youtube_id}/annotations/",
-        ]
-    }
+PUBLIC_READS = {
+    (path, "get")
+    for path in [
+        *LIST_OPERATIONS,
+        "/api/v1/annotations/{id}/",
+        "/api/v1/arguments/{id}/",
+        "/api/v1/claims/{id}/",
+        "/api/v1/notes/{slug}/",
+        "/api/v1/speakers/{slug}/",
+        "/api/v1/topics/{slug}/",
+        "/api/v1/videos/{youtube_id}/",
+        "/api/v1/videos/{youtube_id}/annotations/",
+    ]
+}
+#: The caller's own API tokens (accounts/api.py): never public, never cached.
+TOKEN_OPERATIONS = {
+    ("/api/v1/auth/tokens/", "get"),
+    ("/api/v1/auth/tokens/", "post"),
+    ("/api/v1/auth/tokens/logout-all/", "post"),
+    ("/api/v1/auth/tokens/{prefix}/", "delete"),
+}
+
+
+def public_reads(schema: dict):
+    for path, method, operation in operations(schema):
+        if (path, method) in PUBLIC_READS:
+            yield path, method, operation
+
+
+def test_schema_documents_every_endpoint_and_only_reads_publicly(schema):
+    assert {(path, method) for path, method, _ in operations(schema)} == (
+        PUBLIC_READS | TOKEN_OPERATIONS
+    )
+    for path, method in TOKEN_OPERATIONS - {("/api/v1/auth/tokens/", "post")}:
+        assert {} not in schema["paths"][path][method]["security"], (path, method)
+    # Creating a token takes a password (Basic or in the body) or a session, never a token.
+    assert schema["paths"]["/api/v1/auth/tokens/"]["post"]["security"] == [
+        {"basicAuth": []},
+        {"cookieAuth": []},
+        {},
+    ]
 
 
 def test_every_operation_has_a_summary(schema):
@@ -184,9 +210,9 @@ def test_schemathesis_expects_a_400_to_valid_requests_only_where_keys_must_exist
     }
 
 
-def test_every_operation_documents_its_errors_in_the_one_shape(schema):
+def test_every_public_read_documents_its_errors_in_the_one_shape(schema):
     error = {"$ref": "#/components/schemas/Error"}
-    for path, _, operation in operations(schema):
+    for path, _, operation in public_reads(schema):
         responses = operation["responses"]
         assert {"200", "400", "404", "429"} <= set(responses), path
         for code in ("400", "404", "429"):

@@ -5,11 +5,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 
+from accounts.roles import is_contributor, is_editor, is_moderator
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from notes.importer import import_vault
 from notes.models import Channel, Note, Topic, Video, WikiLink
@@ -28,8 +30,13 @@ def load_demo(*args: str) -> str:
     return out.getvalue()
 
 
-def printed_password(output: str) -> str:
-    return re.search(r"^Password: (\S+)$", output, re.MULTILINE).group(1)
+def call_command_help(name: str) -> str:
+    command = load_command_class("claims", name)
+    return command.create_parser("manage.py", name).format_help()
+
+
+def printed_password(output: str, label: str = "Password") -> str:
+    return re.search(rf"^{label}: (\S+)$", output, re.MULTILINE).group(1)
 
 
 def test_load_demo_creates_a_staff_editor_in_editors_with_the_printed_password():
@@ -38,10 +45,37 @@ def test_load_demo_creates_a_staff_editor_in_editors_with_the_printed_password()
     user = get_user_model().objects.get(username="demo-editor")
     assert user.is_staff is True
     assert user.is_superuser is False
-    assert list(user.groups.values_list("name", flat=True)) == ["Editors"]
+    assert set(user.groups.values_list("name", flat=True)) == {"Contributors", "Editors"}
     assert user.check_password(printed_password(output))
     assert "Admin:    http://127.0.0.1:8765/admin/\n" in output
     assert "Username: demo-editor\n" in output
+
+
+def test_load_demo_creates_a_staff_moderator_who_may_review_but_not_edit():
+    output = load_demo("--moderator-username", "demo-moderator")
+
+    user = get_user_model().objects.get(username="demo-moderator")
+    assert (user.is_staff, user.is_superuser) == (True, False)
+    assert set(user.groups.values_list("name", flat=True)) == {"Contributors", "Moderators"}
+    assert user.check_password(printed_password(output, "Moderator password"))
+    assert "Moderator username: demo-moderator\n" in output
+    assert (is_contributor(user), is_moderator(user), is_editor(user)) == (True, True, False)
+    assert user.has_perm("claims.view_claim")
+    assert not user.has_perm("claims.change_claim")
+    address = EmailAddress.objects.get(user=user)
+    assert (address.email, address.verified, address.primary) == (
+        "demo-moderator@demo.invalid",
+        True,
+        True,
+    )
+
+
+def test_load_demo_help_names_the_moderator():
+    help_text = " ".join(call_command_help("load_demo").split())
+
+    assert "a moderator in the Moderators group" in help_text
+    assert "--moderator-username" in help_text
+    assert "--moderator-password" in help_text
 
 
 def test_load_demo_uses_a_given_password_and_refuses_a_weak_one():
@@ -113,9 +147,13 @@ def test_load_demo_twice_leaves_the_same_counts():
     assert "4 notes (0 created, 0 updated, 4 unchanged); 7 claims (0 loaded, 7 already there)" in (
         second_output
     )
-    assert second_output.rstrip().endswith("editor 'editor' password reset.")
+    assert second_output.rstrip().endswith(
+        "editor 'editor' password reset; moderator 'moderator' password reset."
+    )
     editor = get_user_model().objects.get(username="editor")
     assert editor.check_password(printed_password(second_output))
+    moderator = get_user_model().objects.get(username="moderator")
+    assert moderator.check_password(printed_password(second_output, "Moderator password"))
 
 
 def test_demo_vault_imports_with_no_errors():

@@ -17,7 +17,6 @@ from claims.models import Status
 from tests.factories import AppearanceFactory, ClaimFactory
 
 pytestmark = [
-    # Serialized, as every transactional test of the suite (see tests/claims/test_migrations).
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="SQLite locks the whole database, not rows"

@@ -16,13 +16,14 @@ def migrate(target):
     return executor.loader.project_state([target]).apps
 
 
-@pytest.fixture
-def at_0005(transactional_db, django_db_serialized_rollback):
-    """The database as migration 0005 left it; migrated forward again afterwards.
+# Serialized rollback like every transactional test of the suite: a plain one's flush makes the
+# content types anew, under ids the next serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-    Rolled back as every transactional test of the suite is (serialized): a plain flush lets
-    post_migrate refill the content types, which the next serialized test then loads again.
-    """
+
+@pytest.fixture
+def at_0005(db):
+    """The database as migration 0005 left it; migrated forward again afterwards."""
     apps = migrate(BEFORE)
     yield apps
     executor = MigrationExecutor(connection)

@@ -1,4 +1,4 @@
-"""`manage.py load_demo`: the example vault, its curated claims and an editor to look at them.
+"""`manage.py load_demo`: the example vault, its curated claims, an editor and a moderator.
 
 The notes come in through the vault importer and the claims through the claims services, so
 the demo is built exactly as an editor's own work would be, history rows included.
@@ -19,20 +19,25 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
+from accounts import roles
+from accounts import services as account_services
 from claims import services
 from claims.models import Argument, Claim, Stance, Status
 from notes.importer import import_vault
 from notes.models import Note, Video
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
-EDITORS_GROUP = "Editors"
+#: The demo accounts' confirmed addresses: a domain that never receives mail.
+DEMO_EMAIL_DOMAIN = "demo.invalid"
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo: import demo/vault, load the curated claims of demo/claims.yaml (claims "
-        "already there are skipped) and create a staff editor in the Editors group, or reset "
-        "its password. Prints where to log in and with which credentials."
+        "already there are skipped), and create a staff editor in the Editors group and a "
+        "moderator in the Moderators group (staff, to see the queue in the admin), or reset "
+        "their passwords. Both are contributors with a confirmed e-mail address "
+        f"(USERNAME@{DEMO_EMAIL_DOMAIN}). Prints where to log in and with which credentials."
     )
 
     def add_arguments(self, parser):
@@ -41,12 +46,28 @@ class Command(BaseCommand):
             "--password", help="The demo editor's password (default: a new random one)."
         )
         parser.add_argument(
+            "--moderator-username", default="moderator", help="The demo moderator's username."
+        )
+        parser.add_argument(
+            "--moderator-password",
+            help="The demo moderator's password (default: a new random one).",
+        )
+        parser.add_argument(
             "--site-url",
             default="http://127.0.0.1:8000",
             help="Where the site will be served, for the printed links.",
         )
 
-    def handle(self, *args, username: str, password: str | None, site_url: str, **options):
+    def handle(
+        self,
+        *args,
+        username: str,
+        password: str | None,
+        moderator_username: str,
+        moderator_password: str | None,
+        site_url: str,
+        **options,
+    ):
         report = import_vault([DEMO_DIR / "vault"], extract=None)
         if report.errors:
             for message in report.errors:
@@ -55,7 +76,11 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             password = password or secrets.token_urlsafe(12)
-            editor, created = editor_set_up(username=username, password=password)
+            editor, created = staff_set_up(username=username, password=password, role=roles.EDITORS)
+            moderator_password = moderator_password or secrets.token_urlsafe(12)
+            moderator, moderator_created = staff_set_up(
+                username=moderator_username, password=moderator_password, role=roles.MODERATORS
+            )
             claims, loaded = claims_load(DEMO_DIR / "claims.yaml", actor=editor)
 
         site_url = site_url.rstrip("/")
@@ -64,20 +89,26 @@ class Command(BaseCommand):
         self.stdout.write(f"Admin:    {site_url}{reverse('admin:index')}")
         self.stdout.write(f"Username: {editor.get_username()}")
         self.stdout.write(f"Password: {password}")
+        self.stdout.write(f"Moderator username: {moderator.get_username()}")
+        self.stdout.write(f"Moderator password: {moderator_password}")
         self.stdout.write(f'Look at:  "{featured.text}" {claim_url}')
         self.stdout.write(
             f"Demo loaded: {report.files} notes ({report.created} created, {report.updated} "
             f"updated, {report.unchanged} unchanged); {len(claims)} claims ({loaded} loaded, "
             f"{len(claims) - loaded} already there); editor '{editor.get_username()}' "
-            f"{'created' if created else 'password reset'}."
+            f"{'created' if created else 'password reset'}; moderator "
+            f"'{moderator.get_username()}' {'created' if moderator_created else 'password reset'}."
         )
 
 
-def editor_set_up(*, username: str, password: str) -> tuple[AbstractBaseUser, bool]:
-    """A staff member of the Editors group with `password`, created if need be."""
-    group = Group.objects.filter(name=EDITORS_GROUP).first()
-    if group is None:
-        raise CommandError(f"There is no {EDITORS_GROUP} group yet: run `manage.py migrate`.")
+def staff_set_up(*, username: str, password: str, role: str) -> tuple[AbstractBaseUser, bool]:
+    """A staff member in the group of `role` with `password`, created if need be.
+
+    Like every account of the site, it has a confirmed e-mail address, so it may log in on the
+    site's own pages too, and is a contributor.
+    """
+    if not Group.objects.filter(name=role).exists():
+        raise CommandError(f"There is no {role} group yet: run `manage.py migrate`.")
     user, created = get_user_model().objects.get_or_create(username=username)
     try:
         validate_password(password, user)
@@ -87,7 +118,11 @@ def editor_set_up(*, username: str, password: str) -> tuple[AbstractBaseUser, bo
     user.is_staff = True
     user.is_active = True
     user.save()
-    user.groups.add(group)
+    account_services.role_grant(user=user, role=role)
+    try:
+        account_services.email_confirm(user=user, email=f"{username}@{DEMO_EMAIL_DOMAIN}")
+    except ValidationError as error:
+        raise CommandError(f"Choose another username: {' '.join(error.messages)}") from None
     return user, created
 
 
