@@ -1,4 +1,5 @@
-"""Throughput of the public claim list against a bare Django view, on 100,000 claims.
+"""Throughput of the public claim list and the home, video and claim pages against a bare Django
+view, on 100,000 claims.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrack_bench \\
         .venv/bin/python bench/api_bench.py [--claims 100000] [--reuse]
@@ -6,7 +7,8 @@
 Creates (or recreates) a PostgreSQL database of its own, fills it with published claims, their
 appearances and arguments, serves the real WSGI application with gunicorn and measures with
 wrk, in interleaved rounds: the claim list, a bare view answering the same bytes, the 304 of a
-conditional GET, and a deep cursor page. See bench/README.md for what the numbers mean.
+conditional GET, a deep cursor page, and the reader pages: home, a video, a claim. See
+bench/README.md for what the numbers mean.
 """
 
 import argparse
@@ -504,7 +506,19 @@ def _measure(server: Server, workdir: Path, wrk: str, args: argparse.Namespace) 
             break
         deep_url, deep = next_url, _get(next_url)
         _expect(deep, 200, "a next page")
-    pages = args.deep_pages + 1
+    depth = args.deep_pages + 1
+
+    claim = json.loads(first.body)["results"][0]
+    pages = {
+        "home": "/",
+        "video_page": f"/videos/{claim['appearances'][0]['video']}/",
+        "claim_page": f"/claims/{claim['id']}/",
+    }
+    page_bodies = {}
+    for key, path in pages.items():
+        page = _get(server.origin + path)
+        _expect(page, 200, f"the page {path}")
+        page_bodies[key] = len(page.body)
 
     targets = [
         Target("api", f"GET {API_PATH}", server.origin + API_PATH, body_bytes=len(first.body)),
@@ -521,7 +535,11 @@ def _measure(server: Server, workdir: Path, wrk: str, args: argparse.Namespace) 
             headers={"If-None-Match": first.headers["ETag"]},
         ),
         Target(
-            "deep", f"GET page {pages} by cursor, page_size=20", deep_url, body_bytes=len(deep.body)
+            "deep", f"GET page {depth} by cursor, page_size=20", deep_url, body_bytes=len(deep.body)
+        ),
+        *(
+            Target(key, f"GET {path} (page)", server.origin + path, body_bytes=page_bodies[key])
+            for key, path in pages.items()
         ),
     ]
     script = workdir / "summary.lua"

@@ -93,9 +93,17 @@ def claim_review(
     opposing = _published_arguments(arguments_against, Stance.AGAINST)
 
     item: JsonLd = {"@type": "Claim", "text": claim.text}
+    first = _first_appearance(appearances)
+    # Who made the claim: the speaker of its first appearance, or of the earliest one listed
+    # when the videos' dates cannot tell which came first.
+    credited = first or (appearances[0] if appearances else None)
+    if credited is not None and credited.speaker is not None:
+        item["author"] = _person(credited.speaker)
+    if first is not None and first.video.published_on is not None:
+        item["datePublished"] = first.video.published_on.isoformat()
     if appearances:
         item["appearance"] = [_appearance_clip(appearance) for appearance in appearances]
-    if (first := _first_appearance(appearances)) is not None:
+    if first is not None:
         item["firstAppearance"] = _appearance_clip(first)
 
     review: JsonLd = {
@@ -150,9 +158,14 @@ def annotation_collection(
     collection_url: str,
     annotation_url_for: Callable[[Appearance], str],
     claim_url_for: Callable[[Claim], str],
+    arguments: Iterable[Argument] = (),
     site_name: str = "Claimtrack",
 ) -> JsonLd:
-    """All the appearances in `video` as one ``AnnotationCollection``, in the order given.
+    """The appearances in `video`, and the video evidence of `arguments`, as one
+    ``AnnotationCollection`` in time order (appearances first at the same second).
+
+    An argument's annotation is named by a fragment of the collection's IRI
+    (``#argument-7``): arguments have no annotation address of their own to serve.
 
     The annotations come in a single ``AnnotationPage`` embedded as ``first`` (and named as
     ``last``), so a client needs one request. A page must have an IRI of its own; a fragment
@@ -163,22 +176,28 @@ def annotation_collection(
     ``video.appearances`` prefetched with ``select_related("claim", "speaker")`` is enough.
     An appearance in another video raises ValueError: it would be filed under the wrong title.
     """
-    items = []
+    moments: list[tuple[int, int, int, JsonLd]] = []
     for appearance in appearances:
-        if appearance.video_id != video.pk:
-            raise ValueError(
-                f"Appearance #{appearance.pk} is in video #{appearance.video_id}, "
-                f"not in {video.youtube_id}."
-            )
-        items.append(
-            _annotation(
-                appearance,
-                video,
-                annotation_url=annotation_url_for(appearance),
-                claim_url=claim_url_for(appearance.claim),
-                site_name=site_name,
-            )
+        _check_video(appearance, video)
+        annotation = _annotation(
+            appearance,
+            video,
+            annotation_url=annotation_url_for(appearance),
+            claim_url=claim_url_for(appearance.claim),
+            site_name=site_name,
         )
+        moments.append((appearance.start_seconds, 0, len(moments), annotation))
+    for argument in arguments:
+        _check_video(argument, video)
+        annotation = _argument_annotation(
+            argument,
+            video,
+            annotation_url=f"{collection_url}#argument-{argument.pk}",
+            claim_url=claim_url_for(argument.claim),
+            site_name=site_name,
+        )
+        moments.append((argument.start_seconds, 1, len(moments), annotation))
+    items = [annotation for *_, annotation in sorted(moments, key=lambda m: m[:3])]
     collection: JsonLd = {
         "@context": ANNOTATION_CONTEXT,
         "id": collection_url,
@@ -199,6 +218,39 @@ def annotation_collection(
     return collection
 
 
+def _check_video(moment: Moment, video: Video) -> None:
+    if moment.video_id != video.pk:
+        raise ValueError(
+            f"{type(moment).__name__} #{moment.pk} is in video #{moment.video_id}, "
+            f"not in {video.youtube_id}."
+        )
+
+
+def _argument_annotation(
+    argument: Argument, video: Video, *, annotation_url: str, claim_url: str, site_name: str
+) -> JsonLd:
+    """An argument's video evidence: the span ``describing`` the argument, ``linking`` to the
+    claim it argues, ``classifying`` it as for or against, tagged with its speaker."""
+    body: list[JsonLd] = [
+        {
+            "type": "TextualBody",
+            "value": argument.text,
+            "format": "text/plain",
+            "purpose": "describing",
+        },
+        {
+            "type": "TextualBody",
+            "value": f"argument {argument.stance}",
+            "format": "text/plain",
+            "purpose": "classifying",
+        },
+        {"type": "SpecificResource", "source": claim_url, "purpose": "linking"},
+    ]
+    return _moment_annotation(
+        argument, video, body, annotation_url=annotation_url, site_name=site_name
+    )
+
+
 def _annotation(
     appearance: Appearance, video: Video, *, annotation_url: str, claim_url: str, site_name: str
 ) -> JsonLd:
@@ -212,11 +264,19 @@ def _annotation(
         },
         {"type": "SpecificResource", "source": claim_url, "purpose": "identifying"},
     ]
-    if appearance.speaker is not None:
+    return _moment_annotation(
+        appearance, video, body, annotation_url=annotation_url, site_name=site_name
+    )
+
+
+def _moment_annotation(
+    moment: Moment, video: Video, body: list[JsonLd], *, annotation_url: str, site_name: str
+) -> JsonLd:
+    if moment.speaker is not None:
         body.append(
             {
                 "type": "TextualBody",
-                "value": appearance.speaker.name,
+                "value": moment.speaker.name,
                 "format": "text/plain",
                 "purpose": "tagging",
             }
@@ -225,7 +285,7 @@ def _annotation(
         "id": annotation_url,
         "type": "Annotation",
         "motivation": "describing",
-        "created": _utc_timestamp(appearance.created_at),
+        "created": _utc_timestamp(moment.created_at),
         "creator": {"type": "Organization", "name": site_name},
         "body": body,
         "target": {
@@ -234,7 +294,7 @@ def _annotation(
             "selector": {
                 "type": "FragmentSelector",
                 "conformsTo": MEDIA_FRAGMENTS_SPEC,
-                "value": _temporal_fragment(appearance),
+                "value": _temporal_fragment(moment),
             },
         },
     }

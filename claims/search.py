@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 from collections.abc import Collection, Iterable
+from html import unescape
 
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
@@ -65,9 +66,12 @@ MATCH_STOP = "\x03"
 #: Rows recomputed by one UPDATE: big enough to be quick, small enough to hold few locks.
 REFRESH_BATCH_SIZE = 500
 
-# SQLite's note snippet: this many characters, starting a little before the first match.
+# A note's snippet: this many characters of plain text, starting a little before the first
+# match. On SQLite it is cut from a wider excerpt of the markdown around the first match.
 _SNIPPET_CHARS = 240
 _SNIPPET_LEAD = 80
+_EXCERPT_CHARS = 1500
+_EXCERPT_LEAD = 600
 
 
 def is_full_text(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -83,16 +87,28 @@ def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
 
     Best first on PostgreSQL, newest first on SQLite. Only narrows `queryset`: pass
     `Claim.objects.published()` and only published claims come back. `snippet` is the claim's
-    text with its matches marked; render it with `snippet_html`.
+    text with its matches marked; render it with `snippet_html`. A claim may match through a
+    quote or a published argument instead: `quote_snippet` and `argument_snippet` are then
+    the first one that matches, marked the same way (None when none does).
     """
     if is_full_text(queryset.db):
         query = _search_query(q)
+        quotes = Appearance.objects.annotate(
+            vector=SearchVector("quote", config=SEARCH_CONFIG)
+        ).filter(vector=query)
+        arguments = (
+            Argument.objects.published()
+            .annotate(vector=SearchVector("text", config=SEARCH_CONFIG))
+            .filter(vector=query)
+        )
         return (
             queryset.filter(search_vector=query)
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
                 # A claim is one statement: show all of it rather than a fragment.
                 snippet=_headline("text", query, highlight_all=True),
+                quote_snippet=_headline(_first(quotes, "quote"), query, highlight_all=True),
+                argument_snippet=_headline(_first(arguments, "text"), query, highlight_all=True),
             )
             .order_by("-rank", "id")
         )
@@ -105,8 +121,14 @@ def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
         quoted = Appearance.objects.filter(claim=OuterRef("pk"), quote__icontains=word)
         argued = Argument.objects.published().filter(claim=OuterRef("pk"), text__icontains=word)
         queryset = queryset.filter(Q(text__icontains=word) | Exists(quoted) | Exists(argued))
+    marked = _MarkedText(words)
+    quotes = Appearance.objects.filter(_any_word("quote", words))
+    arguments = Argument.objects.published().filter(_any_word("text", words))
     return queryset.annotate(
-        rank=_UNRANKED, snippet=ExpressionWrapper(F("text"), output_field=_MarkedText(words))
+        rank=_UNRANKED,
+        snippet=ExpressionWrapper(F("text"), output_field=marked),
+        quote_snippet=ExpressionWrapper(_first(quotes, "quote"), output_field=marked),
+        argument_snippet=ExpressionWrapper(_first(arguments, "text"), output_field=marked),
     ).order_by("-id")
 
 
@@ -114,7 +136,8 @@ def search_notes(queryset: QuerySet[Note], q: str) -> QuerySet[Note]:
     """The notes of `queryset` that match `q`, annotated with `rank` and `snippet`.
 
     Best first on PostgreSQL, newest first on SQLite. Only narrows `queryset`. `snippet` is an
-    excerpt of the body around the matches, with them marked; render it with `snippet_html`.
+    excerpt of the body's markdown around the matches, with them marked; `note_snippet` makes
+    it the plain text a reader sees, and `snippet_html` renders that.
     """
     if is_full_text(queryset.db):
         query = _search_query(q)
@@ -140,8 +163,10 @@ def search_notes(queryset: QuerySet[Note], q: str) -> QuerySet[Note]:
     for word in words:
         queryset = queryset.filter(Q(title__icontains=word) | Q(body_markdown__icontains=word))
     # SQLite's LOWER folds ASCII only; a word it cannot find starts the excerpt at the top.
+    # The excerpt is markdown, wider than the snippet: `note_snippet` turns it into plain text
+    # and cuts the snippet from its middle, away from markup cut off at its edges.
     first_match = StrIndex(Lower("body_markdown"), Value(words[0]))
-    excerpt = Substr("body_markdown", Greatest(first_match - _SNIPPET_LEAD, 1), _SNIPPET_CHARS)
+    excerpt = Substr("body_markdown", Greatest(first_match - _EXCERPT_LEAD, 1), _EXCERPT_CHARS)
     return queryset.annotate(
         rank=_UNRANKED, snippet=ExpressionWrapper(excerpt, output_field=_MarkedText(words))
     ).order_by("-id")
@@ -151,13 +176,82 @@ def snippet_html(raw: str) -> SafeString:
     """A search result's `snippet` as safe HTML: the text escaped, each match in `<mark>`."""
     pieces = re.split(f"{MATCH_START}([^{MATCH_STOP}]*){MATCH_STOP}", raw)
     # re.split alternates the text between matches (even places) with the matches (odd).
-    # Safe because every piece of the text is escaped on the way.
+    # Safe because every piece of the text is escaped on the way; a mark left unpaired by a
+    # cut is dropped.
     return mark_safe(
         "".join(
-            f"<mark>{escape(piece)}</mark>" if index % 2 else escape(piece)
+            f"<mark>{escape(piece)}</mark>" if index % 2 else escape(_unmarked(piece))
             for index, piece in enumerate(pieces)
         )
     )
+
+
+def note_snippet(raw: str) -> str:
+    """A note's `snippet` (marked markdown) as marked plain text, cut around the first match.
+
+    What a reader sees of the note: wikilinks as their labels, links as their text,
+    timestamps as `00:42:05`, no HTML tags, entities or emphasis marks.
+    """
+    text = plain_text(raw)
+    if len(text) <= _SNIPPET_CHARS:
+        return text
+    first = max(text.find(MATCH_START), 0)
+    start = max(first - _SNIPPET_LEAD, 0)
+    if start:
+        # Start on a word: after the first space of the cut, when there is one before the match.
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else start
+    end = start + _SNIPPET_CHARS
+    opened = text.rfind(MATCH_START, start, end)
+    if opened > text.rfind(MATCH_STOP, start, end):
+        # Never cut a match in two.
+        end = text.find(MATCH_STOP, end) + 1 or len(text)
+    if end < len(text):
+        space = text.rfind(" ", max(text.rfind(MATCH_STOP, start, end) + 1, start + 1), end)
+        end = space if space != -1 else end
+    snippet = text[start:end].strip()
+    return f"{'… ' if start else ''}{snippet}{' …' if end < len(text) else ''}"
+
+
+_TAG = re.compile(r"<[^<>]*>")
+# [[target]], [[target|label]], [[target#section|label]]: the label, else the target.
+_WIKILINK = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
+# A wikilink cut off by the excerpt: `[[target|lab` at the end, `get|label]]` at the start.
+_CUT_WIKILINK_END = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?$")
+_CUT_WIKILINK_START = re.compile(r"^[^\[\]|]*\|([^\[\]]*)\]\]")
+_MARKDOWN_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
+_BRACKETED = re.compile(r"\[([0-9:,\s]+)\]")
+_LEFTOVERS = re.compile(r"\[\[|\]\]|\*+|`+|^\s*(?:#{1,6}|>|[-+]\s)", re.MULTILINE)
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as the words a reader sees, on one line: marks of matches are kept.
+
+    For snippets, not for display of whole notes: it is a few linear regular expressions,
+    forgiving of markup cut off at either end (a wikilink cut after its `|` reads as its label).
+    """
+    text = _TAG.sub(" ", markdown)
+    text = _WIKILINK.sub(lambda match: (match[2] or match[1]).strip(), text)
+    text = _CUT_WIKILINK_END.sub(lambda match: (match[2] or match[1]).strip(), text)
+    text = _CUT_WIKILINK_START.sub(lambda match: match[1].strip(), text)
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _BRACKETED.sub(r"\1", text)
+    text = _LEFTOVERS.sub("", text)
+    return _SPACES.sub(" ", unescape(text)).strip()
+
+
+def _any_word(field: str, words: list[str]) -> Q:
+    return Q(*(Q(**{f"{field}__icontains": word}) for word in words), _connector=Q.OR)
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(MATCH_START, "").replace(MATCH_STOP, "")
+
+
+def _first(rows: QuerySet, field: str) -> Subquery:
+    """`field` of the first of `rows` that belongs to the outer claim."""
+    return Subquery(rows.filter(claim=OuterRef("pk")).order_by("id").values(field)[:1])
 
 
 def _search_query(q: str) -> SearchQuery:
@@ -165,7 +259,7 @@ def _search_query(q: str) -> SearchQuery:
     return SearchQuery(q.replace("\x00", ""), search_type="websearch", config=SEARCH_CONFIG)
 
 
-def _headline(field: str, query: SearchQuery, **options) -> SearchHeadline:
+def _headline(field, query: SearchQuery, **options) -> SearchHeadline:
     return SearchHeadline(
         field,
         query,

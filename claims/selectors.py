@@ -1,36 +1,93 @@
-"""Read querysets for the public: each starts from `.published()`, joins decided here once.
+"""What the public may see, decided once: every API view, page, feed, sitemap and search reads here.
 
-Every selector returns a lazy queryset whose related rows arrive in a fixed number of
-queries (select_related for single objects, prefetch_related for lists), whatever its size.
+The rule: a claim is public when it is published; a retracted one answers at its own address
+with its reason and nothing else (its appearances and arguments are left out here, not by
+whoever shows it); a draft or discarded claim is nowhere. An argument is public when it and its
+claim are published; its premise shows only when the premise is published. Anything not
+published is invisible, whatever new status the model grows.
+
+Every selector returns a lazy queryset, or a page-ready object built from them, whose related
+rows arrive in a fixed number of queries (select_related for single objects, prefetch_related
+for lists), whatever its size.
 """
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from dataclasses import dataclass, field
+from itertools import chain
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.search import MATCH_START, note_snippet, search_claims, search_notes, snippet_html
 from notes.models import Note, Topic, Video
+from notes.parsing import format_timestamp
+
+#: A video's moments get a zoomed strip of the timeline when they all fall within this share
+#: of it.
+ZOOM_WHEN_WITHIN = 0.4
+#: How many rows the home page shows of each kind.
+HOME_CLAIMS = 10
+HOME_VIDEOS = 6
+HOME_TOPICS = 30
 
 
-def _public_arguments() -> QuerySet[Argument]:
-    return Argument.objects.published().select_related("video", "speaker", "premise")
-
-
-def _appearances() -> QuerySet[Appearance]:
-    return Appearance.objects.select_related("video", "speaker").order_by("start_seconds", "id")
-
-
-def _published_argument_count(stance: Stance) -> Coalesce:
-    """A correlated count, computed only for the rows a page returns (a JOIN with GROUP BY
+def _published_argument_count(stance: Stance, claim: str = "pk") -> Coalesce:
+    """A correlated count of the published arguments of the outer row's `claim` (a field
+    naming the claim's id), computed only for the rows a page returns (a JOIN with GROUP BY
     would aggregate every published claim before the page's LIMIT)."""
     counts = (
         Argument.objects.published()
-        .filter(claim=OuterRef("pk"), stance=stance)
+        .filter(claim=OuterRef(claim), stance=stance)
         .order_by()
         .values("claim")
         .annotate(count=Count("id"))
         .values("count")
     )
     return Coalesce(Subquery(counts), 0)
+
+
+def _public_arguments() -> QuerySet[Argument]:
+    """Published arguments of published claims, each with its balance of its premise's own
+    arguments; `public_premise` is the premise when it is published, else None."""
+    return (
+        Argument.objects.published()
+        .filter(claim__status=Status.PUBLISHED)
+        .annotate(
+            public_premise=FilteredRelation(
+                "premise", condition=Q(premise__status=Status.PUBLISHED)
+            ),
+            premise_for_count=_published_argument_count(Stance.FOR, "premise_id"),
+            premise_against_count=_published_argument_count(Stance.AGAINST, "premise_id"),
+        )
+        .select_related("video", "speaker", "public_premise")
+        .defer("public_premise__search_vector")
+    )
+
+
+def _public_appearances() -> QuerySet[Appearance]:
+    """Appearances of published claims, in time order: by their video's date (undated videos
+    last), then by second."""
+    return (
+        Appearance.objects.filter(claim__status=Status.PUBLISHED)
+        .select_related("video", "speaker")
+        .order_by(F("video__published_on").asc(nulls_last=True), "video_id", "start_seconds", "id")
+    )
+
+
+def _topics() -> Prefetch:
+    return Prefetch("topics", queryset=Topic.objects.order_by("slug"))
 
 
 def claim_list() -> QuerySet[Claim]:
@@ -44,24 +101,27 @@ def claim_list() -> QuerySet[Claim]:
             arguments_against_count=_published_argument_count(Stance.AGAINST),
         )
         .prefetch_related(
-            Prefetch("appearances", queryset=_appearances()),
-            Prefetch("topics", queryset=Topic.objects.order_by("slug")),
+            Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
+            _topics(),
         )
     )
 
 
 def claim_detail() -> QuerySet[Claim]:
-    """Published and retracted claims, with everything their detail shows.
+    """Published and retracted claims, with `public_appearances` and `public_arguments`.
 
-    Retracted claims stay reachable by id so that old links explain themselves; drafts don't.
+    Retracted claims stay reachable by id so that old links explain themselves, with their
+    reason and the claim they were merged into; their appearances and arguments come back
+    empty. Drafts don't come back at all.
     """
     return (
         Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
         .defer("search_vector")
         .select_related("merged_into")
+        .defer("merged_into__search_vector")
         .prefetch_related(
-            Prefetch("appearances", queryset=_appearances()),
-            Prefetch("topics", queryset=Topic.objects.order_by("slug")),
+            Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
+            _topics(),
             Prefetch(
                 "arguments",
                 queryset=_public_arguments().order_by("start_seconds", "id"),
@@ -75,8 +135,8 @@ def argument_list() -> QuerySet[Argument]:
     """Published arguments about published claims."""
     return (
         _public_arguments()
-        .filter(claim__status=Status.PUBLISHED)
         .select_related("claim")
+        .defer("claim__search_vector")
         .order_by("claim_id", "stance", "start_seconds", "id")
     )
 
@@ -85,18 +145,65 @@ def speaker_list() -> QuerySet[Speaker]:
     return Speaker.objects.order_by("name", "id")
 
 
+def speaker_appearances(speaker: Speaker) -> QuerySet[Appearance]:
+    """What `speaker` claimed, published only, across videos in the order they came out."""
+    return (
+        _public_appearances()
+        .filter(speaker=speaker)
+        .select_related("claim", "video__channel")
+        .defer("claim__search_vector")
+        .order_by(F("video__published_on").asc(nulls_last=True), "video_id", "start_seconds", "id")
+    )
+
+
+def topic_list() -> QuerySet[Topic]:
+    """Topics with at least one published claim, with `claim_count`, most used first."""
+    return (
+        Topic.objects.annotate(
+            claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED))
+        )
+        .filter(claim_count__gt=0)
+        .order_by("-claim_count", "name", "id")
+    )
+
+
+def topic_named(slug: str) -> Topic | None:
+    """The topic with this slug, whether or not a published claim is filed under it yet."""
+    return Topic.objects.filter(slug=slug).first()
+
+
 def video_list() -> QuerySet[Video]:
     return Video.objects.select_related("channel").order_by("title", "id")
 
 
 def video_detail() -> QuerySet[Video]:
-    """Videos with the appearances of published claims, in time order."""
-    return video_list().prefetch_related(
-        Prefetch(
-            "appearances",
-            queryset=_appearances().filter(claim__status=Status.PUBLISHED).select_related("claim"),
-            to_attr="public_appearances",
+    """Videos with the appearances of published claims in time order (`public_appearances`),
+    each with its claim's counts of arguments for and against."""
+    appearances = (
+        _public_appearances()
+        .select_related("claim")
+        .defer("claim__search_vector")
+        .annotate(
+            arguments_for_count=_published_argument_count(Stance.FOR, "claim_id"),
+            arguments_against_count=_published_argument_count(Stance.AGAINST, "claim_id"),
         )
+    )
+    return video_list().prefetch_related(
+        Prefetch("appearances", queryset=appearances, to_attr="public_appearances")
+    )
+
+
+def video_timeline() -> QuerySet[Video]:
+    """`video_detail`, plus the public arguments whose evidence is in the video
+    (`public_arguments`, in time order, with their claims)."""
+    arguments = (
+        _public_arguments()
+        .select_related("claim")
+        .defer("claim__search_vector")
+        .order_by("start_seconds", "id")
+    )
+    return video_detail().prefetch_related(
+        Prefetch("arguments", queryset=arguments, to_attr="public_arguments")
     )
 
 
@@ -110,8 +217,270 @@ def note_detail() -> QuerySet[Note]:
 
 def notes_linking_to(slug: str) -> QuerySet[Note]:
     """The backlinks of a page: notes with a wikilink to `slug`."""
-    return Note.objects.linking_to(slug).select_related("video").order_by("title", "id")
+    return (
+        Note.objects.linking_to(slug)
+        .defer("search_vector", "body_markdown", "front_matter")
+        .select_related("video")
+        .order_by("title", "id")
+    )
 
 
 def claims_in_topic(slug: str) -> QuerySet[Claim]:
     return claim_list().filter(topics__slug=slug)
+
+
+def claims_made_in(video: Video) -> QuerySet[Claim]:
+    """Published claims made at least once in `video`."""
+    return claim_list().filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), video=video)))
+
+
+# Page-ready objects ---------------------------------------------------------------------------
+
+
+@dataclass
+class Moment:
+    """One mark of a video's timeline: a claim made, or an argument's evidence."""
+
+    kind: str  # "claim" or "for" / "against"
+    source: Appearance | Argument
+    claim: Claim
+    text: str
+    anchor: str
+    #: The mark's width on the timeline, and on its zoomed strip, in seconds: its span, or
+    #: the narrowest mark drawn there.
+    mark_seconds: int = 0
+    zoom_mark_seconds: int = 0
+
+    @property
+    def start_seconds(self) -> int:
+        return self.source.start_seconds
+
+    @property
+    def end_seconds(self) -> int | None:
+        return self.source.end_seconds
+
+    @property
+    def timestamp(self) -> str:
+        return self.source.timestamp
+
+    @property
+    def url(self) -> str:
+        return self.source.url
+
+
+@dataclass
+class VideoPage:
+    video: Video
+    appearances: list[Appearance]
+    arguments: list[Argument]
+    notes: list[Note]
+    moments: list[Moment] = field(default_factory=list)
+
+    @property
+    def timeline_seconds(self) -> int:
+        """The span the timeline is drawn over: the video's length when known, else a little
+        past the last moment."""
+        last = max((m.end_seconds or m.start_seconds for m in self.moments), default=0)
+        if self.video.duration_seconds:
+            return max(self.video.duration_seconds, last, 1)
+        return max(int(last * 1.05) + 30, 60)
+
+    @property
+    def timeline_label(self) -> str:
+        return format_timestamp(self.timeline_seconds)
+
+    @property
+    def zoom(self) -> tuple[int, int] | None:
+        """The stretch the moments fall in, `(start, seconds)`, when it is a small part of the
+        timeline: a strip drawn to that scale then shows marks the whole timeline crowds."""
+        if not self.moments:
+            return None
+        first = min(m.start_seconds for m in self.moments)
+        last = max(m.end_seconds or m.start_seconds for m in self.moments)
+        if last - first > ZOOM_WHEN_WITHIN * self.timeline_seconds:
+            return None
+        margin = max((last - first) // 20, 10)
+        start = max(first - margin, 0)
+        return start, min(last + margin, self.timeline_seconds) - start
+
+    @property
+    def zoom_labels(self) -> tuple[str, str]:
+        start, seconds = self.zoom
+        return format_timestamp(start), format_timestamp(start + seconds)
+
+
+def video_page(youtube_id: str) -> VideoPage | None:
+    """The video page: the video, its claims and argument evidence in time order, its notes."""
+    video = video_timeline().filter(youtube_id=youtube_id).first()
+    if video is None:
+        return None
+    notes = list(note_detail().filter(video=video))
+    page = VideoPage(
+        video=video,
+        appearances=video.public_appearances,
+        arguments=video.public_arguments,
+        notes=notes,
+    )
+    page.moments = sorted(
+        chain(
+            (
+                Moment(
+                    kind="claim",
+                    source=a,
+                    claim=a.claim,
+                    text=a.claim.text,
+                    anchor=f"appearance-{a.pk}",
+                )
+                for a in page.appearances
+            ),
+            (
+                Moment(
+                    kind=a.stance,
+                    source=a,
+                    claim=a.claim,
+                    text=a.text,
+                    anchor=f"argument-{a.pk}",
+                )
+                for a in page.arguments
+            ),
+        ),
+        key=lambda moment: (moment.start_seconds, moment.kind != "claim", moment.anchor),
+    )
+    # A two-hundredth of the timeline: the narrowest mark a pointer can still hit.
+    narrowest = max(page.timeline_seconds // 200, 1)
+    zoom = page.zoom
+    narrowest_zoomed = max(zoom[1] // 200, 1) if zoom else narrowest
+    for moment in page.moments:
+        span = (moment.end_seconds or moment.start_seconds) - moment.start_seconds
+        moment.mark_seconds = max(span, narrowest)
+        moment.zoom_mark_seconds = max(span, narrowest_zoomed)
+    return page
+
+
+@dataclass
+class ClaimPage:
+    claim: Claim
+    appearances: list[Appearance]
+    arguments_for: list[Argument]
+    arguments_against: list[Argument]
+
+    @property
+    def is_public(self) -> bool:
+        return self.claim.status == Status.PUBLISHED
+
+    @property
+    def balance_for_percent(self) -> int:
+        """The share of arguments for, in whole percent (50 when there are none)."""
+        total = len(self.arguments_for) + len(self.arguments_against)
+        return 50 if total == 0 else round(100 * len(self.arguments_for) / total)
+
+
+def claim_page(pk: int) -> ClaimPage | None:
+    """A published or retracted claim, as its page shows it; None for anything else."""
+    claim = claim_detail().filter(pk=pk).first()
+    if claim is None:
+        return None
+    arguments = claim.public_arguments
+    return ClaimPage(
+        claim=claim,
+        appearances=claim.public_appearances,
+        arguments_for=[a for a in arguments if a.stance == Stance.FOR],
+        arguments_against=[a for a in arguments if a.stance == Stance.AGAINST],
+    )
+
+
+@dataclass
+class HomePage:
+    claims: list[Claim]
+    videos: list[Video]
+    topics: list[Topic]
+
+
+def home_page() -> HomePage:
+    """The newest published claims, the videos most recently given a claim, and the topics."""
+    latest_appearance = (
+        Appearance.objects.filter(video=OuterRef("pk"), claim__status=Status.PUBLISHED)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    videos = (
+        video_list()
+        .annotate(
+            annotated_at=Subquery(latest_appearance),
+            claim_count=Count(
+                "appearances__claim",
+                filter=Q(appearances__claim__status=Status.PUBLISHED),
+                distinct=True,
+            ),
+        )
+        .filter(annotated_at__isnull=False)
+        .order_by("-annotated_at", "id")
+    )
+    return HomePage(
+        claims=list(claim_list().order_by("-published_at", "-id")[:HOME_CLAIMS]),
+        videos=list(videos[:HOME_VIDEOS]),
+        topics=list(topic_list()[:HOME_TOPICS]),
+    )
+
+
+# Search ---------------------------------------------------------------------------------------
+
+#: Search answers with the best matches of each kind, not an unbounded scan of everything.
+SEARCH_LIMIT = 200
+
+
+@dataclass
+class SearchResult:
+    type: str  # "claim" or "note"
+    id: str  # the claim's id or the note's slug
+    title: str
+    snippet: SafeString
+    rank: float
+    found_through: str | None  # "quote" or "argument" for a claim whose text did not match
+    page_url: str
+
+
+def search(q: str, kind: str | None = None) -> list[SearchResult]:
+    """Published claims and notes matching `q`, best first (newest first on SQLite).
+
+    `kind` is "claim" or "note" for one kind only. A claim is found by its text, a quote of it
+    or one of its published arguments; its snippet shows what matched.
+    """
+    results: list[SearchResult] = []
+    if kind in (None, "claim"):
+        claims = search_claims(Claim.objects.published().order_by(), q)[:SEARCH_LIMIT]
+        for claim in claims.only("id", "text"):
+            found_through, snippet = None, claim.snippet
+            if MATCH_START not in claim.snippet:
+                if claim.quote_snippet:
+                    found_through, snippet = "quote", claim.quote_snippet
+                elif claim.argument_snippet:
+                    found_through, snippet = "argument", claim.argument_snippet
+            results.append(
+                SearchResult(
+                    type="claim",
+                    id=str(claim.pk),
+                    title=claim.text,
+                    snippet=snippet_html(snippet),
+                    rank=claim.rank,
+                    found_through=found_through,
+                    page_url=reverse("pages:claim", args=[claim.pk]),
+                )
+            )
+    if kind in (None, "note"):
+        notes = search_notes(Note.objects.order_by(), q)[:SEARCH_LIMIT]
+        for note in notes.only("slug", "title"):
+            results.append(
+                SearchResult(
+                    type="note",
+                    id=note.slug,
+                    title=note.title,
+                    snippet=snippet_html(note_snippet(note.snippet)),
+                    rank=note.rank,
+                    found_through=None,
+                    page_url=reverse("pages:note", args=[note.slug]),
+                )
+            )
+    # Stable: on SQLite, where every rank is the same, claims stay before notes.
+    results.sort(key=lambda result: -result.rank)
+    return results

@@ -5,14 +5,10 @@ A client learns about its mistakes: an unknown parameter, filter value, ordering
 cursor or page size answers 400 with a message instead of being silently ignored.
 """
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.http import Http404, JsonResponse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -24,7 +20,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from notes import revisions
-from notes.revisions import Revision
+from notes.http import (
+    add_validators,
+    cached_response,
+    client_is_current,
+    is_anonymous,
+    representation_etag,
+    response_cache_get,
+    response_cache_key,
+    response_cache_put,
+)
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -247,63 +252,6 @@ class PublicReadSchema(AutoSchema):
         return responses
 
 
-# Conditional GET and the response cache ------------------------------------------------------
-#
-# The content revision (`notes.revisions`) moves on every committed change to public content, so
-# one cheap read tells whether anything a response is built from may have changed since: a
-# client's copy is current when its ETag or Last-Modified names the current revision, and a
-# rendered 200 can be kept under a key naming the revision and served again until it moves. A
-# representation is an absolute address (responses hold absolute URLs) and the renderer chosen
-# for it, never the raw Accept header, which a client can vary without end.
-#
-# These functions know nothing of DRF; `PublicReadMixin` applies them to the API's views.
-
-
-def representation_etag(revision: Revision, address: str, renderer_format: str) -> str:
-    """The ETag of one representation of `address` at `revision`."""
-    return quote_etag(f"{revision.number}-{_short_hash(f'{address}|{renderer_format}')}")
-
-
-def client_is_current(request: HttpRequest, revision: Revision, etag: str) -> bool:
-    """Whether the client's copy, named by If-None-Match or If-Modified-Since, is `etag`'s."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        # No `*`: it would answer 304 before the view could say the address is a 400 or 404.
-        return etag in tags
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return since is not None and int(revision.changed_at.timestamp()) <= since
-
-
-def add_validators(response: HttpResponseBase, revision: Revision, etag: str) -> None:
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(revision.changed_at.timestamp())
-
-
-def response_cache_key(revision: Revision, etag: str) -> str:
-    # `changed_at` too: a restored database or a rolled-back test can repeat a number.
-    return f"api-response:{etag}:{revision.changed_at.timestamp()}"
-
-
-def response_cache_get(key: str) -> tuple[bytes, dict[str, str]] | None:
-    """The body and headers kept under `key`, if any."""
-    if settings.API_RESPONSE_CACHE_SECONDS <= 0:
-        return None
-    return cache.get(key)
-
-
-def response_cache_put(key: str, content: bytes, headers: dict[str, str]) -> None:
-    """Keep a rendered 200 under `key`, unless its body is too large to be worth the memory.
-
-    Every address a client can make up (each search is one) may become an entry, so what one
-    entry holds and how long it lives are bounded by settings; past its revision an entry can
-    no longer be reached, and only its timeout frees its memory.
-    """
-    timeout = settings.API_RESPONSE_CACHE_SECONDS
-    if timeout > 0 and len(content) <= settings.API_RESPONSE_CACHE_MAX_BYTES:
-        cache.set(key, (content, headers), timeout)
-
-
 class NotModified(exceptions.APIException):
     status_code = status.HTTP_304_NOT_MODIFIED
 
@@ -349,7 +297,8 @@ class PublicReadMixin:
         if any("\x00" in str(value) for value in kwargs.values()):
             # No key holds a NUL, and PostgreSQL refuses to even compare text with one.
             raise exceptions.NotFound()
-        if request.method in ("GET", "HEAD"):
+        # Only an anonymous reader's answer is the same for everyone (see notes.http).
+        if request.method in ("GET", "HEAD") and is_anonymous(request):
             self._revision = revisions.current()
             self._etag = representation_etag(
                 self._revision, request.build_absolute_uri(), request.accepted_renderer.format
@@ -380,9 +329,7 @@ class PublicReadMixin:
 
     def handle_exception(self, exc):
         if isinstance(exc, CachedResponse):
-            response = HttpResponse(exc.content)
-            for name, value in exc.headers.items():
-                response[name] = value
+            response = cached_response(exc.content, exc.headers)
             add_validators(response, self._revision, self._etag)
             return response
         if isinstance(exc, NotModified):
@@ -397,13 +344,7 @@ class PublicReadMixin:
             add_validators(response, self._revision, self._etag)
             if isinstance(response, Response) and self._response_is_cacheable(request):
                 response.render()
-                headers = {
-                    name: value
-                    for name, value in response.items()
-                    if name not in ("ETag", "Last-Modified")
-                }
-                key = response_cache_key(self._revision, self._etag)
-                response_cache_put(key, response.content, headers)
+                response_cache_put(response_cache_key(self._revision, self._etag), response)
         return response
 
     def _response_is_cacheable(self, request) -> bool:
@@ -446,10 +387,6 @@ class PublicReadMixin:
 
 class PublicReadViewSet(PublicReadMixin, ReadOnlyModelViewSet):
     """A public list and detail endpoint."""
-
-
-def _short_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def not_found(request, *args, **kwargs) -> JsonResponse:

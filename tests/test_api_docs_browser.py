@@ -30,10 +30,15 @@ RENDER_TIMEOUT_MS = 30_000
 # keeps its own 5 s default unless told.
 expect.set_options(timeout=RENDER_TIMEOUT_MS)
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+    ),
+    # As every transactional test of the suite: a plain flush after the test would let
+    # post_migrate refill the content types, which the next serialized test then loads again.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 class OfflinePage:
@@ -47,6 +52,7 @@ class OfflinePage:
         self.script_errors: list[str] = []
         page.route("**/*", self._route)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        page.on("console", self._check_console)
         page.on("response", self._check_response)
 
     def _route(self, route: Route) -> None:
@@ -57,6 +63,13 @@ class OfflinePage:
         else:
             self.external_requests.append(url)
             route.abort("blockedbyclient")
+
+    def _check_console(self, message) -> None:
+        """A script, style or worker the Content-Security-Policy refuses is an error; Redoc's
+        logo from its CDN is refused on purpose (templates/drf_spectacular/redoc.html)."""
+        text = message.text
+        if "Content Security Policy" in text and "https://cdn.redoc.ly/" not in text:
+            self.script_errors.append(text)
 
     def _check_response(self, response: Response) -> None:
         if response.status >= 400:

@@ -144,7 +144,7 @@ def _wait_until_listening(server: Server) -> None:
 def test_serve_answers_every_page_and_its_static_files_then_stops_cleanly(server):
     static_paths = set()
     # "/api/v1/" asked for HTML is the browsable API.
-    for path in ("/admin/login/", "/api/v1/", "/api/v1/docs/", "/api/v1/redoc/"):
+    for path in ("/", "/search/", "/admin/login/", "/api/v1/", "/api/v1/docs/", "/api/v1/redoc/"):
         response = server.get(path, Accept="text/html")
         assert response.status == 200, f"{path}\n{server.logs()}"
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -156,6 +156,7 @@ def test_serve_answers_every_page_and_its_static_files_then_stops_cleanly(server
 
     unhashed = {HASHED_NAME.sub(r"\1", path) for path in static_paths}
     assert {
+        "/static/claims/site.css",
         "/static/admin/css/base.css",
         "/static/rest_framework/css/bootstrap.min.css",
         "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",

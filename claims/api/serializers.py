@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.models import Appearance, Argument, Claim, Speaker, Stance
 from notes.models import Channel, Note, Topic, Video
 
 
@@ -25,6 +25,34 @@ class SpeakerSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class SpeakerDetailSerializer(serializers.ModelSerializer):
+    """A speaker as the speakers endpoint gives it: with its page and its claims."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:speaker-detail", lookup_field="slug"
+    )
+    page_url = serializers.SerializerMethodField()
+    claims_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Speaker
+        fields = ["slug", "name", "api_url", "page_url", "claims_url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, speaker: Speaker) -> str:
+        return _absolute(self, reverse("pages:speaker", args=[speaker.slug]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_claims_url(self, speaker: Speaker) -> str:
+        """The published claims this speaker made: the claim list filtered by speaker."""
+        return _absolute(self, f"{reverse('api:claim-list')}?speaker={speaker.slug}")
+
+
+def _absolute(serializer: serializers.Serializer, path: str) -> str:
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
 class TopicSerializer(serializers.ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:topic-detail", lookup_field="slug"
@@ -33,6 +61,19 @@ class TopicSerializer(serializers.ModelSerializer):
     class Meta:
         model = Topic
         fields = ["slug", "name", "api_url"]
+
+
+class TopicListSerializer(TopicSerializer):
+    claim_count = serializers.IntegerField(help_text="Published claims filed under this topic.")
+    claims_url = serializers.SerializerMethodField()
+
+    class Meta(TopicSerializer.Meta):
+        fields = [*TopicSerializer.Meta.fields, "claim_count", "claims_url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_claims_url(self, topic: Topic) -> str:
+        """Those claims: the claim list filtered by topic."""
+        return _absolute(self, f"{reverse('api:claim-list')}?topic={topic.slug}")
 
 
 class TimeAnchorSerializer(serializers.Serializer):
@@ -76,7 +117,9 @@ class VideoAppearanceSerializer(AppearanceSerializer):
 
 class ArgumentSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
     speaker = SpeakerSerializer(allow_null=True)
-    premise = ClaimRefSerializer(allow_null=True)
+    premise = ClaimRefSerializer(
+        source="public_premise", allow_null=True, help_text="The published claim it rests on."
+    )
 
     class Meta:
         model = Argument
@@ -101,7 +144,7 @@ class ArgumentListSerializer(ArgumentSerializer):
 class ClaimListSerializer(serializers.ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
     topics = TopicSerializer(many=True)
-    appearances = AppearanceSerializer(many=True)
+    appearances = AppearanceSerializer(many=True, source="public_appearances")
     arguments_for_count = serializers.IntegerField()
     arguments_against_count = serializers.IntegerField()
 
@@ -125,7 +168,9 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
 
     api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
     topics = TopicSerializer(many=True)
-    appearances = AppearanceSerializer(many=True)
+    appearances = AppearanceSerializer(
+        many=True, source="public_appearances", help_text="Empty for a retracted claim."
+    )
     arguments_for = serializers.SerializerMethodField()
     arguments_against = serializers.SerializerMethodField()
     merged_into = ClaimRefSerializer(allow_null=True)
@@ -160,13 +205,6 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
     def get_jsonld_url(self, claim: Claim) -> str:
         url = reverse("api:claim-detail", args=[claim.pk], request=self.context.get("request"))
         return f"{url}?format=jsonld"
-
-    def to_representation(self, claim: Claim) -> dict:
-        data = super().to_representation(claim)
-        if claim.status == Status.RETRACTED:
-            # An old link explains itself, but retracted evidence is no longer offered.
-            data.update(appearances=[], arguments_for=[], arguments_against=[])
-        return data
 
     def _arguments(self, claim: Claim, stance: Stance):
         arguments = [a for a in claim.public_arguments if a.stance == stance]
@@ -266,4 +304,11 @@ class SearchResultSerializer(serializers.Serializer):
     title = serializers.CharField()
     snippet = serializers.CharField(help_text="HTML: the matching words wrapped in <mark>.")
     rank = serializers.FloatField()
+    found_through = serializers.ChoiceField(
+        choices=["quote", "argument"],
+        allow_null=True,
+        help_text="For a claim whose own text does not match: the quote or the published "
+        "argument that does, which the snippet then shows.",
+    )
     api_url = serializers.URLField()
+    page_url = serializers.URLField(help_text="The claim's or note's public page.")

@@ -4,6 +4,8 @@ Each view takes its queryset from `claims.selectors`, which start from what the 
 see, so nothing unpublished can leak through a view that forgets to filter.
 """
 
+from dataclasses import asdict
+
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -13,11 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from claims import linked_data, selectors
+from claims import linked_data, page_links, selectors
 from claims.api import serializers
 from claims.api.filters import ArgumentFilter, ClaimFilter, VideoFilter
 from claims.models import Appearance, Claim, Status
-from claims.search import search_claims, search_notes, snippet_html
 from config.api import (
     CursorPagePagination,
     PublicReadMixin,
@@ -32,8 +33,6 @@ from notes.services import topic_name_from_slug
 #: Any one path segment reaches its view, which answers a key that names nothing with a 404 in
 #: the API's JSON error shape; a narrower URL pattern would leave it to Django's HTML 404 page.
 KEY_PATTERN = r"[^/]+"
-#: Search answers with the best matches of each kind, not an unbounded scan of everything.
-SEARCH_LIMIT = 200
 
 
 class JSONLDRenderer(JSONRenderer):
@@ -82,6 +81,8 @@ class VideoViewSet(PublicReadViewSet):
     def get_queryset(self):
         if self.action == "list":
             return selectors.video_list()
+        if self.action == "annotations":
+            return selectors.video_timeline()
         return selectors.video_detail()
 
     def get_serializer_class(self):
@@ -106,6 +107,7 @@ class VideoViewSet(PublicReadViewSet):
         collection = linked_data.annotation_collection(
             video,
             video.public_appearances,
+            arguments=video.public_arguments,
             collection_url=_api_url(request, "video-annotations", video.youtube_id),
             annotation_url_for=lambda a: _api_url(request, "annotation-detail", a.pk),
             claim_url_for=lambda c: _api_url(request, "claim-detail", c.pk),
@@ -192,14 +194,7 @@ class ClaimViewSet(PublicReadViewSet):
         return Response(self.get_serializer(claim).data)
 
     def _claim_review(self, claim: Claim) -> dict:
-        arguments = claim.public_arguments
-        return linked_data.claim_review(
-            claim,
-            claim_url=_api_url(self.request, "claim-detail", claim.pk),
-            appearances=list(claim.appearances.all()),
-            arguments_for=[a for a in arguments if a.stance == "for"],
-            arguments_against=[a for a in arguments if a.stance == "against"],
-        )
+        return page_links.claim_review(self.request, claim)
 
 
 @extend_schema_view(
@@ -225,9 +220,9 @@ class ArgumentViewSet(PublicReadViewSet):
     ),
 )
 class SpeakerViewSet(PublicReadViewSet):
-    """People who made claims or arguments."""
+    """People who made claims or arguments, each with its page and its published claims."""
 
-    serializer_class = serializers.SpeakerSerializer
+    serializer_class = serializers.SpeakerDetailSerializer
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
 
@@ -275,12 +270,12 @@ class NoteViewSet(PublicReadViewSet):
         links = list(note.links.all())
         targets = resolve_link_targets(link.target_slug for link in links)
 
-        def link_for(slug: str) -> tuple[str, str]:
-            kind, url = _link_target(request, slug, targets.get(slug))
-            return url, f"wikilink wikilink--{kind}"
-
         note.html = render_note_html(
-            note.body_markdown, video_id=note.video.youtube_id, link_for=link_for
+            note.body_markdown,
+            video_id=note.video.youtube_id,
+            link_for=lambda slug: page_links.wikilink_to_page(
+                slug, targets.get(slug), request=request
+            ),
         )
         note.links_resolved = []
         for link in links:
@@ -294,19 +289,29 @@ class NoteViewSet(PublicReadViewSet):
 
 
 @extend_schema_view(
+    list=extend_schema(summary="List topics that have published claims, most used first"),
     retrieve=extend_schema(
         summary="What a slug names, and the notes and claims under it",
         parameters=[_slug_parameter("A wikilink target: a topic's, note's or channel's slug.")],
-    )
+    ),
 )
 class TopicViewSet(PublicReadMixin, viewsets.GenericViewSet):
     """Any wikilink target: the note or channel it names, else a topic page, with its backlinks."""
 
-    serializer_class = serializers.TopicPageSerializer
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
-    pagination_class = None
-    queryset = Topic.objects.none()
+
+    def get_queryset(self):
+        return selectors.topic_list()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.TopicListSerializer
+        return serializers.TopicPageSerializer
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, slug: str):
         target = resolve_link_targets([slug]).get(slug)
@@ -388,39 +393,13 @@ class SearchViewSet(PublicReadMixin, viewsets.GenericViewSet):
         kind = request.query_params.get("type")
         if kind not in (None, "claim", "note"):
             raise exceptions.ValidationError({"type": ["Choose claim or note."]})
-        results = []
-        if kind in (None, "claim"):
-            results += self._claims(q)
-        if kind in (None, "note"):
-            results += self._notes(q)
-        results.sort(key=lambda result: -result["rank"])
-        page = self.paginate_queryset(results)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def _claims(self, q: str) -> "list[dict]":
-        claims = search_claims(Claim.objects.published().order_by(), q)[:SEARCH_LIMIT]
-        return [
+        page = self.paginate_queryset(selectors.search(q, kind))
+        results = [
             {
-                "type": "claim",
-                "id": str(claim.pk),
-                "title": claim.text,
-                "snippet": snippet_html(claim.snippet),
-                "rank": claim.rank,
-                "api_url": _api_url(self.request, "claim-detail", claim.pk),
+                **asdict(result),
+                "api_url": _api_url(request, f"{result.type}-detail", result.id),
+                "page_url": request.build_absolute_uri(result.page_url),
             }
-            for claim in claims.only("id", "text")
+            for result in page
         ]
-
-    def _notes(self, q: str) -> "list[dict]":
-        notes = search_notes(Note.objects.order_by(), q)[:SEARCH_LIMIT]
-        return [
-            {
-                "type": "note",
-                "id": note.slug,
-                "title": note.title,
-                "snippet": snippet_html(note.snippet),
-                "rank": note.rank,
-                "api_url": _api_url(self.request, "note-detail", note.slug),
-            }
-            for note in notes.only("slug", "title")
-        ]
+        return self.get_paginated_response(self.get_serializer(results, many=True).data)

@@ -4,7 +4,7 @@ import pytest
 
 from claims.models import Appearance
 from tests.api import worked_example as ex
-from tests.api.helpers import API, iso
+from tests.api.helpers import API, SERVER, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_api_root_links_every_list_endpoint(api):
     assert response.status_code == 200
     assert response.json() == {
         name: f"{API}/{name}/"
-        for name in ("videos", "claims", "arguments", "speakers", "notes", "search")
+        for name in ("videos", "claims", "arguments", "speakers", "notes", "topics", "search")
     }
 
 
@@ -212,12 +212,15 @@ def test_claim_detail_as_jsonld_is_a_claim_review_of_the_claim(api, example):
     body = response.json()
     assert body["@context"] == "https://schema.org"
     assert body["@type"] == "ClaimReview"
-    assert body["url"] == f"{API}/claims/{pk}/"
+    # The review is the claim's page, not this JSON address.
+    assert body["url"] == f"{SERVER}/claims/{pk}/"
     assert body["claimReviewed"] == ex.CLAIM_TEXT
     assert body["datePublished"] == ex.PUBLISHED_AT_JSON
     item = body["itemReviewed"]
     assert item["@type"] == "Claim"
     assert item["text"] == ex.CLAIM_TEXT
+    assert item["author"] == {"@type": "Person", "name": "Mark Zuckerberg"}
+    assert item["datePublished"] == "2024-09-20"
     assert [clip["url"] for clip in item["appearance"]] == [
         "https://www.youtube.com/watch?v=oX7OduG1YmI&t=2525s"
     ]
@@ -273,15 +276,57 @@ def test_speaker_list_gives_speakers_by_name(api, example):
         "count": 2,
         "next": None,
         "previous": None,
-        "results": [{"slug": "cleo_abram", "name": "Cleo Abram"}, ZUCKERBERG],
+        "results": [speaker_links("cleo_abram", "Cleo Abram"), ZUCKERBERG_LINKED],
     }
 
 
-def test_speaker_detail_gives_the_speaker_by_slug(api, example):
+def speaker_links(slug: str, name: str) -> dict:
+    return {
+        "slug": slug,
+        "name": name,
+        "api_url": f"{API}/speakers/{slug}/",
+        "page_url": f"{SERVER}/speakers/{slug}/",
+        "claims_url": f"{API}/claims/?speaker={slug}",
+    }
+
+
+ZUCKERBERG_LINKED = speaker_links("mark_zuckerberg", "Mark Zuckerberg")
+
+
+def test_speaker_detail_links_the_speaker_to_its_claims_and_page(api, example):
     response = api.get("/api/v1/speakers/mark_zuckerberg/")
 
     assert response.status_code == 200
-    assert response.json() == ZUCKERBERG
+    assert response.json() == ZUCKERBERG_LINKED
+    claims = api.get(response.json()["claims_url"]).json()["results"]
+    assert [claim["id"] for claim in claims] == [example.claim.pk]
+
+
+def test_topic_list_gives_topics_with_published_claims_most_used_first(api, example):
+    ex.build_published_claim("Another", example.video, start_seconds=1, topics=("ai_safety",))
+
+    response = api.get("/api/v1/topics/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": 2,
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "slug": slug,
+                "name": name,
+                "api_url": f"{API}/topics/{slug}/",
+                "claim_count": count,
+                "claims_url": f"{API}/claims/?topic={slug}",
+            }
+            # robotics has no claim; the draft and retracted claims are not counted.
+            for slug, name, count in [
+                ("ai_safety", "AI safety", 2),
+                ("open_source", "Open source", 1),
+            ]
+        ],
+    }
 
 
 def test_note_list_gives_notes_by_title(api, example):
@@ -343,9 +388,10 @@ def test_note_html_links_timestamps_to_the_video_at_that_second(api, example):
 @pytest.mark.parametrize(
     ("kind", "href", "label"),
     [
-        ("note", f"{API}/notes/{ex.COMPANION_SLUG}/", "how Llama ships"),
-        ("channel", f"{API}/videos/?channel=cleoabram", "cleoabram"),
-        ("topic", f"{API}/topics/{ex.UNRESOLVED_SLUG}/", "AI"),
+        # The public pages, for the people reading the HTML; `links` gives the API addresses.
+        ("note", f"{SERVER}/notes/{ex.COMPANION_SLUG}/", "how Llama ships"),
+        ("channel", f"{SERVER}/topics/cleoabram/", "cleoabram"),
+        ("topic", f"{SERVER}/topics/{ex.UNRESOLVED_SLUG}/", "AI"),
     ],
 )
 def test_note_html_resolves_each_wikilink_to_its_kind(api, example, kind, href, label):
@@ -458,8 +504,50 @@ def test_search_finds_the_claim_and_the_note_with_marked_snippets(api, example):
         "title": ex.NOTE_TITLE,
         "api_url": f"{API}/notes/{ex.NOTE_SLUG}/",
     }
-    assert "<mark>safer</mark>" in note["snippet"]
+    # The note's plain text: "From: [[cleoabram]] <br/>" reads "From: cleoabram". PostgreSQL's
+    # excerpt ends on a word a little earlier than SQLite's.
+    assert note["snippet"].startswith(
+        "From: cleoabram Historically, open source software became <mark>safer</mark> and more "
+        "secure 00:42:05. See how Llama"
+    )
+    assert (claim["found_through"], note["found_through"]) == (None, None)
+    assert claim["page_url"] == f"{SERVER}/claims/{example.claim.pk}/"
+    assert note["page_url"] == f"{SERVER}/notes/{ex.NOTE_SLUG}/"
     assert all(isinstance(result["rank"], float) for result in body["results"])
+
+
+def test_search_snippet_of_a_note_is_its_plain_text_with_only_the_matches_marked(
+    api, example, django_capture_on_commit_callbacks
+):
+    example.note.body_markdown = (
+        'Intro <a class="yt-timestamp" data-t="00:42:05">[00:42:05]</a> on open '
+        "[[model_weights]] and [[release_policy|releasing weights]] &amp; **bold** "
+        "[a link](https://example.org) `code`."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        example.note.save()
+
+    (result,) = api.get("/api/v1/search/?q=weights&type=note").json()["results"]
+
+    assert "&lt;" not in result["snippet"] and "[[" not in result["snippet"]
+    assert result["snippet"].startswith(
+        "Intro 00:42:05 on open model_<mark>weights</mark> and releasing <mark>weights</mark> "
+        "&amp; bold a link code"
+    )
+
+
+def test_search_says_when_a_claim_was_found_through_an_argument_or_a_quote(api, example):
+    (by_argument,) = api.get("/api/v1/search/?q=malicious&type=claim").json()["results"]
+    (by_quote,) = api.get("/api/v1/search/?q=everyone&type=claim").json()["results"]
+
+    assert (by_argument["id"], by_argument["found_through"]) == (str(example.claim.pk), "argument")
+    assert by_argument["snippet"] == (
+        "Keeping models closed keeps them away from <mark>malicious</mark> actors."
+    )
+    assert (by_quote["found_through"], by_quote["snippet"]) == (
+        "quote",
+        "open source leads to a smarter and safer model for <mark>everyone</mark>",
+    )
 
 
 def test_search_by_type_gives_only_that_kind(api, example):
@@ -544,7 +632,7 @@ def test_annotation_detail_is_a_web_annotation_of_the_span(api, example):
     }
 
 
-def test_video_annotations_is_a_collection_of_its_published_appearances(api, example):
+def test_video_annotations_is_a_collection_of_its_appearances_and_argument_evidence(api, example):
     appearance = Appearance.objects.get(claim=example.claim)
     collection_url = f"{API}/videos/{ex.VIDEO_ID}/annotations/"
 
@@ -561,7 +649,7 @@ def test_video_annotations_is_a_collection_of_its_published_appearances(api, exa
         "id": collection_url,
         "type": "AnnotationCollection",
         "label": ex.VIDEO_TITLE,
-        "total": 1,
+        "total": 3,
         "first": {
             "id": f"{collection_url}#page1",
             "type": "AnnotationPage",
@@ -570,8 +658,11 @@ def test_video_annotations_is_a_collection_of_its_published_appearances(api, exa
         },
         "last": f"{collection_url}#page1",
     }
+    # The argument against at 00:41:40 and the one for at 00:42:14–00:42:41, around the claim.
     assert [(item["id"], item["target"]["selector"]["value"]) for item in items] == [
-        (f"{API}/annotations/{appearance.pk}/", "t=2525,2603")
+        (f"{collection_url}#argument-{example.argument_against.pk}", "t=2500"),
+        (f"{API}/annotations/{appearance.pk}/", "t=2525,2603"),
+        (f"{collection_url}#argument-{example.argument_for.pk}", "t=2534,2561"),
     ]
 
 

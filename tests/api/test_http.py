@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
 from claims import services
-from config import api as api_module
+from notes import http as http_module
 from notes import revisions
 from notes import services as note_services
 from tests.api import worked_example as ex
@@ -202,8 +202,8 @@ class RecordingCache:
 
 @pytest.fixture
 def response_cache(monkeypatch) -> RecordingCache:
-    recording = RecordingCache(api_module.cache)
-    monkeypatch.setattr(api_module, "cache", recording)
+    recording = RecordingCache(http_module.cache)
+    monkeypatch.setattr(http_module, "cache", recording)
     return recording
 
 

@@ -117,11 +117,16 @@ def test_annotation_of_an_unpublished_claim_is_not_found(api, example, which):
     assert_error(response, 404, "not_found")
 
 
-def test_video_annotations_leave_out_unpublished_claims(api, example):
+def test_video_annotations_leave_out_unpublished_claims_and_arguments(api, example):
     collection = api.get(f"/api/v1/videos/{ex.VIDEO_ID}/annotations/").json()
 
-    assert collection["total"] == 1
-    assert [item["body"][0]["value"] for item in collection["first"]["items"]] == [ex.CLAIM_TEXT]
+    # The draft argument (00:42:20) and the retracted claim's argument (00:44:30) are left out.
+    assert collection["total"] == 3
+    assert [item["body"][0]["value"] for item in collection["first"]["items"]] == [
+        ex.AGAINST_TEXT,
+        ex.CLAIM_TEXT,
+        ex.FOR_TEXT,
+    ]
 
 
 @pytest.mark.parametrize("slug", ["open_source", "ai_safety"])

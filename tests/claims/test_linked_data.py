@@ -70,6 +70,8 @@ WORKED_EXAMPLE_REVIEW = {
     "itemReviewed": {
         "@type": "Claim",
         "text": CLAIM_TEXT,
+        # The speaker of the first appearance; the video has no date, so no datePublished.
+        "author": ZUCKERBERG,
         "appearance": [CLAIM_CLIP],
         "firstAppearance": CLAIM_CLIP,
     },
@@ -173,6 +175,7 @@ SCHEMA_ORG_TERMS = {
     "Claim": {
         "text": {"Text"},
         "author": _AGENT,
+        "datePublished": {"Date", "DateTime"},
         "appearance": _CREATIVE_WORK,
         "firstAppearance": _CREATIVE_WORK,
         "citation": _CREATIVE_WORK,
@@ -607,6 +610,53 @@ def test_video_object_gives_upload_date_and_iso_duration(duration_seconds, durat
     assert_schema_org(review)
 
 
+def test_claimed_item_is_dated_and_credited_by_its_first_appearance():
+    claim = PublishedClaimFactory()
+    AppearanceFactory(
+        claim=claim,
+        video=VideoFactory(published_on=date(2024, 9, 26)),
+        speaker=SpeakerFactory(name="Later Speaker"),
+    )
+    earlier = AppearanceFactory(
+        claim=claim,
+        video=VideoFactory(published_on=date(2024, 7, 1)),
+        speaker=SpeakerFactory(name="First Speaker"),
+    )
+
+    review = claim_review(
+        claim,
+        claim_url=CLAIM_URL,
+        appearances=list(claim.appearances.select_related("video", "speaker")),
+        arguments_for=[],
+        arguments_against=[],
+    )
+
+    assert review["itemReviewed"]["author"] == {"@type": "Person", "name": "First Speaker"}
+    assert review["itemReviewed"]["datePublished"] == "2024-07-01"
+    assert review["itemReviewed"]["firstAppearance"]["startOffset"] == earlier.start_seconds
+    assert_schema_org(review)
+
+
+def test_claimed_item_without_a_known_first_appearance_is_credited_to_the_first_listed():
+    claim = PublishedClaimFactory()
+    listed = [
+        AppearanceFactory(
+            claim=claim, video=VideoFactory(published_on=None), speaker=SpeakerFactory(name="A")
+        ),
+        AppearanceFactory(
+            claim=claim, video=VideoFactory(published_on=date(2024, 1, 1)), speaker=None
+        ),
+    ]
+
+    review = claim_review(
+        claim, claim_url=CLAIM_URL, appearances=listed, arguments_for=[], arguments_against=[]
+    )
+
+    assert review["itemReviewed"]["author"] == {"@type": "Person", "name": "A"}
+    assert "datePublished" not in review["itemReviewed"]
+    assert "firstAppearance" not in review["itemReviewed"]
+
+
 # --- W3C Web Annotations --------------------------------------------------------------------
 
 
@@ -681,6 +731,75 @@ def test_annotation_collection_of_worked_example(worked_example):
         "last": f"{COLLECTION_URL}#page1",
     }
     assert_web_annotation(collection["first"]["items"][0], embedded=True)
+
+
+def test_annotation_collection_includes_arguments_with_video_evidence_in_time_order(
+    worked_example,
+):
+    video = fetch_video("oX7OduG1YmI")
+    arguments = list(
+        Argument.objects.published().filter(video=video).select_related("claim", "speaker")
+    )
+
+    collection = annotation_collection(
+        video,
+        video.appearances.all(),
+        arguments=arguments,
+        collection_url=COLLECTION_URL,
+        annotation_url_for=lambda appearance: ANNOTATION_URL,
+        claim_url_for=lambda claim: CLAIM_URL,
+    )
+
+    items = collection["first"]["items"]
+    against, claim, for_ = items
+    (argued_for,) = [argument for argument in arguments if argument.stance == Stance.FOR]
+    assert collection["total"] == 3
+    assert [item["target"]["selector"]["value"] for item in items] == [
+        "t=2500",
+        "t=2525,2603",
+        "t=2534,2561",
+    ]
+    assert claim["id"] == ANNOTATION_URL
+    assert for_ == {
+        "id": f"{COLLECTION_URL}#argument-{argued_for.pk}",
+        "type": "Annotation",
+        "motivation": "describing",
+        "created": for_["created"],
+        "creator": {"type": "Organization", "name": "Claimtrack"},
+        "body": [
+            {
+                "type": "TextualBody",
+                "value": FOR_TEXT,
+                "format": "text/plain",
+                "purpose": "describing",
+            },
+            {
+                "type": "TextualBody",
+                "value": "argument for",
+                "format": "text/plain",
+                "purpose": "classifying",
+            },
+            {"type": "SpecificResource", "source": CLAIM_URL, "purpose": "linking"},
+            {
+                "type": "TextualBody",
+                "value": "Mark Zuckerberg",
+                "format": "text/plain",
+                "purpose": "tagging",
+            },
+        ],
+        "target": {
+            "type": "SpecificResource",
+            "source": {"id": WATCH_URL, "type": "Video"},
+            "selector": {
+                "type": "FragmentSelector",
+                "conformsTo": "http://www.w3.org/TR/media-frags/",
+                "value": "t=2534,2561",
+            },
+        },
+    }
+    assert [body["value"] for body in against["body"][:2]] == [AGAINST_TEXT, "argument against"]
+    for item in items:
+        assert_web_annotation(item, embedded=True)
 
 
 def test_empty_annotation_collection_has_no_page():

@@ -553,3 +553,44 @@ def test_a_search_cached_before_the_index_caught_up_is_not_served_after_it(
         refresh()
 
     assert found() == ["Volunteers audit open models"]
+
+
+# Note snippets: plain text around the first match ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("[[target|label]] and [[plain_slug]]", "label and plain_slug"),
+        ("[[note#section | the part]]", "the part"),
+        ('<a class="yt-timestamp" data-t="00:01:02">[00:01:02]</a> said', "00:01:02 said"),
+        ("[01:15:23, 01:15:26] twice", "01:15:23, 01:15:26 twice"),
+        (
+            "# Heading\n\n> quoted **bold** `code` [text](https://x.example)",
+            "Heading quoted bold code text",
+        ),
+        ("&lt;b&gt; &amp; more", "<b> & more"),
+        ("cut_target|its label]] then", "its label then"),
+        ("then [[cut_target|its la", "then its la"),
+        ("then [[cut_tar", "then cut_tar"),
+        ("keeps \x02marks\x03 <b>\x02in\x03</b>", "keeps \x02marks\x03 \x02in\x03"),
+    ],
+)
+def test_plain_text_is_what_a_reader_sees(markdown, text):
+    assert search.plain_text(markdown) == text
+
+
+def test_note_snippet_is_cut_around_the_first_match_on_word_boundaries():
+    words = " ".join(f"word{n}" for n in range(200))
+    raw = f"{words} the \x02needle\x03 here {words}"
+
+    snippet = search.note_snippet(raw)
+
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+    assert "\x02needle\x03" in snippet
+    assert len(snippet) <= 250
+    assert not snippet[2:].startswith("ord")
+
+
+def test_snippet_html_drops_a_mark_left_unpaired_by_a_cut():
+    assert snippet_html("a \x02cut") == "a cut"
