@@ -11,8 +11,8 @@ prints what it did as one line of JSON. `write_vault` writes the notes for the i
 The text comes from a fixed vocabulary with a Zipf-like distribution: English stop words, a
 few hundred real words of the vault's subjects, then tens of thousands of made-up words. So
 `COMMON_WORD` is in about half of the claims (counting their quotes and arguments, as search
-does), `RARE_WORD` in about one in five thousand, and `ABSENT_WORD` in none: no made-up word
-holds a q or an x.
+does), `Vocabulary.rare_word` in about one in five thousand, and `ABSENT_WORD` in none: no
+made-up word holds a q or an x.
 """
 
 import argparse
@@ -20,7 +20,9 @@ import base64
 import hashlib
 import json
 import multiprocessing
+import os
 import random
+import resource
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -47,27 +49,26 @@ STOP_WORDS = _STOP_TEXT.split()
 _HEAD_TEXT = """
 model data training safety open source compute risk research company system government
 people chip energy cost market policy law public user power price growth study team product
-network image language agent benchmark scale regulation team evidence climate vote budget
+network image language agent benchmark scale regulation evidence climate vote budget
 election court survey percent million billion job wage school doctor hospital drug vaccine
 patient tax bank debt inflation tariff border factory farm water river forest carbon
-emission grid solar wind nuclear oil battery car road city rent housing crime police
-prison teacher student university paper journal review experiment sample error accuracy
-weight parameter token context memory latency inference server cloud hardware software
-code bug release version license developer platform app feature interface design camera
-sensor lens pixel photo video audio speech text translation search answer question
-prompt reasoning planning robot factory worker contract customer revenue profit loss
-investor fund startup founder board strategy competition monopoly antitrust privacy
-security attack defense threat misuse weapon bio cyber election campaign media news
-journalist platform moderation speech censorship trust bias fairness audit standard
-benchmark leaderboard metric score evaluation dataset label annotation crowd quality
-noise signal transformer attention layer embedding vector gradient optimizer loss
-architecture pretraining finetuning alignment feedback reward preference human expert
-society history future decade century generation culture education health care
-insurance pension migrant asylum population economy efficiency innovation patent
-invention discovery science physics chemistry biology medicine gene protein cell brain
-neuron mind consciousness intelligence ability skill task benchmark test exam
+emission grid solar wind nuclear oil battery car road city rent housing crime police prison
+teacher student university paper journal review experiment sample error accuracy weight
+parameter token context memory latency inference server cloud hardware software code bug
+release version license developer platform app feature interface design camera sensor lens
+pixel photo video audio speech text translation search answer question prompt reasoning
+planning robot worker contract customer revenue profit loss investor fund startup founder
+board strategy competition monopoly antitrust privacy security attack defense threat misuse
+weapon bio cyber campaign media news journalist moderation censorship trust bias fairness
+audit standard leaderboard metric score evaluation dataset label annotation crowd quality
+noise signal transformer attention layer embedding vector gradient optimizer architecture
+pretraining finetuning alignment feedback reward preference human expert society history
+future decade century generation culture education health care insurance pension migrant
+asylum population economy efficiency innovation patent invention discovery science physics
+chemistry biology medicine gene protein cell brain neuron mind consciousness intelligence
+ability skill task test exam
 """
-HEAD_WORDS = list(dict.fromkeys(_HEAD_TEXT.split()))
+HEAD_WORDS = _HEAD_TEXT.split()
 
 COMMON_WORD = HEAD_WORDS[0]
 #: Made up: no generated word holds a q or an x.
@@ -279,7 +280,8 @@ def _connect(database_url: str):
     import psycopg
 
     connection = psycopg.connect(database_url)
-    # Unlogged commits: a crash mid-fill leaves a database the next run drops anyway.
+    # Commits need not wait for the disk: a crash mid-fill leaves a database the next run
+    # drops anyway.
     connection.execute("SET synchronous_commit = off")
     connection.execute("SET maintenance_work_mem = '256MB'")
     connection.execute("SET temp_buffers = '64MB'")
@@ -290,21 +292,27 @@ def _connect(database_url: str):
         # The rows are valid by construction: checking each foreign key row by row costs more
         # than generating the row. Needs a superuser; without one the checks simply run.
         connection.execute("SET session_replication_role = replica")
-    except Exception:
+    except psycopg.errors.InsufficientPrivilege:
         connection.rollback()
     connection.commit()
     return connection
 
 
-def fill(database_url: str, plan: Plan, *, jobs: int) -> dict[str, float]:
-    """Fill the (migrated, empty) database; returns the seconds each step took."""
+def fill(database_url: str, plan: Plan, *, jobs: int) -> dict[str, dict[str, float]]:
+    """Fill the (migrated, empty) database.
+
+    Returns the seconds each step took, and the CPU seconds spent in Python and in PostgreSQL:
+    on a machine shared with other work, the time depends on what they leave, the CPU does not.
+    """
     tables = Tables()
-    timings: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    cpu = {"python": -_python_cpu_seconds(), "postgresql": 0.0}
     started = time.monotonic()
     with _connect(database_url) as connection:
         _fill_small_tables(connection, tables, plan)
         indexes = _drop_secondary_indexes(connection, tables)
-    timings["small tables, B-tree indexes dropped"] = time.monotonic() - started
+        cpu["postgresql"] += _server_cpu_seconds(connection)
+    seconds["small tables, B-tree indexes dropped"] = time.monotonic() - started
 
     step = time.monotonic()
     chunks = [
@@ -314,16 +322,44 @@ def fill(database_url: str, plan: Plan, *, jobs: int) -> dict[str, float]:
     # Forked workers, each with a connection of its own: while one generates text in Python,
     # PostgreSQL computes the other's search vectors.
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for done, _ in enumerate(pool.imap_unordered(_fill_chunk, chunks), start=1):
+        for done, server_cpu in enumerate(pool.imap_unordered(_fill_chunk, chunks), start=1):
+            cpu["postgresql"] += server_cpu
             if done % 10 == 0 or done == len(chunks):
                 log(f"{min(done * CHUNK, plan.claims):,} of {plan.claims:,} claims written")
-    timings["claims, appearances, arguments, vectors"] = time.monotonic() - step
+    seconds["claims, appearances, arguments, vectors"] = time.monotonic() - step
 
     step = time.monotonic()
-    _run_in_parallel(database_url, _finishing_tasks(tables, indexes), jobs)
-    timings["indexes, vacuum analyze"] = time.monotonic() - step
-    timings["total"] = time.monotonic() - started
-    return timings
+    cpu["postgresql"] += _run_in_parallel(database_url, _finishing_tasks(tables, indexes), jobs)
+    seconds["indexes, vacuum analyze"] = time.monotonic() - step
+    seconds["total"] = time.monotonic() - started
+    cpu["python"] += _python_cpu_seconds()
+    return {"seconds": seconds, "cpu_seconds": cpu}
+
+
+def _python_cpu_seconds() -> float:
+    """This process's CPU seconds and those of its finished children (the pool workers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+
+
+def _server_cpu_seconds(connection) -> float:
+    """The CPU seconds of the connection's server process so far, read from /proc when the
+    server runs on this machine; 0 when it does not, or /proc will not tell."""
+    if connection.info.host not in ("127.0.0.1", "localhost", "::1") and not (
+        connection.info.host.startswith("/")
+    ):
+        return 0.0
+    try:
+        process = Path(f"/proc/{connection.info.backend_pid}")
+        if process.joinpath("comm").read_text().strip() != "postgres":
+            return 0.0
+        # Fields 14 and 15 of stat, counted after the command's closing parenthesis.
+        fields = process.joinpath("stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _fill_small_tables(connection, tables: Tables, plan: Plan) -> None:
@@ -429,24 +465,28 @@ def _finishing_tasks(tables: Tables, indexes: dict[str, list[str]]) -> list[list
     ]
 
 
-def _run_in_parallel(database_url: str, tasks: list[list[str]], jobs: int) -> None:
+def _run_in_parallel(database_url: str, tasks: list[list[str]], jobs: int) -> float:
+    """Run the tasks on `jobs` connections; returns the CPU seconds the server spent."""
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for _ in pool.imap_unordered(
-            _run_statements, [(database_url, statements) for statements in tasks]
-        ):
-            pass
+        return sum(
+            pool.imap_unordered(
+                _run_statements, [(database_url, statements) for statements in tasks]
+            )
+        )
 
 
-def _run_statements(task: tuple[str, list[str]]) -> None:
+def _run_statements(task: tuple[str, list[str]]) -> float:
     database_url, statements = task
     with _connect(database_url) as connection:
         connection.autocommit = True
         for statement in statements:
             connection.execute(statement)
+        return _server_cpu_seconds(connection)
 
 
-def _fill_chunk(task: tuple[str, Plan, int, int, int]) -> None:
-    """Generate claims `start` to `stop - 1` with their rows, and write them in one transaction.
+def _fill_chunk(task: tuple[str, Plan, int, int, int]) -> float:
+    """Generate claims `start` to `stop - 1` with their rows, and write them in one transaction;
+    returns the CPU seconds the server spent.
 
     Ids follow from the claim's id (two appearance ids, three argument ids and two topic-link
     ids per claim, some unused), so chunks are independent and the data does not depend on
@@ -454,10 +494,41 @@ def _fill_chunk(task: tuple[str, Plan, int, int, int]) -> None:
     """
     database_url, plan, number, start, stop = task
     tables = Tables()
+    now = datetime.now(UTC).isoformat()
+    staged, appearances, arguments, topic_links = _generate_chunk(plan, number, start, stop, now)
+    claims_table, claim_columns = tables.claim
+    with _connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_claim "
+            "(id bigint, text text, quotes text, arguments text) ON COMMIT DELETE ROWS"
+        )
+        _copy_text(cursor, "staged_claim", "id, text, quotes, arguments", staged)
+        # One publication a minute, the newest claim now: the cursor orders by them.
+        cursor.execute(
+            f"INSERT INTO {claims_table} ({claim_columns}) "
+            "SELECT id, text, 'published', '', %(now)s::timestamptz, %(now)s::timestamptz, "
+            "%(now)s::timestamptz - (%(claims)s - id) * interval '1 minute', "
+            "setweight(to_tsvector('english', text), 'A') "
+            "|| setweight(to_tsvector('english', quotes), 'B') "
+            "|| setweight(to_tsvector('english', arguments), 'C') "
+            "FROM staged_claim",
+            {"now": now, "claims": plan.claims},
+        )
+        _copy_text(cursor, *tables.appearance, appearances)
+        _copy_text(cursor, *tables.argument, arguments)
+        _copy_text(cursor, *tables.claim_topic, topic_links)
+        connection.commit()
+        return _server_cpu_seconds(connection)
+
+
+def _generate_chunk(
+    plan: Plan, number: int, start: int, stop: int, now: str
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The rows of claims `start` to `stop - 1`, as COPY lines: the staged claims (id, text,
+    quotes, argument texts), their appearances, arguments and topic links."""
     rng = random.Random(f"{plan.seed}:claims:{number}")
     sentence, rand = Sentences(rng), rng.random
-    now = datetime.now(UTC).isoformat()
-    videos, speakers, topics = plan.videos, plan.speakers, range(1, plan.topics + 1)
+    videos, speakers, topics = plan.videos, plan.speakers, plan.topics
     staged, appearances, arguments, topic_links = [], [], [], []
     for claim_id in range(start, stop):
         quotes = []
@@ -483,37 +554,17 @@ def _fill_chunk(task: tuple[str, Plan, int, int, int]) -> None:
                 f"{3 * claim_id - 2 + slot}\t{claim_id}\t{stance}\t{text}\t"
                 f"{1 + int(rand() * speakers)}\t{evidence}\tpublished\t\t{now}\t{now}\n"
             )
-        for slot, topic in enumerate(rng.sample(topics, int(rand() * 3))):
+        # 0, 1 or 2 distinct topics (random.sample costs more than the rest of the claim).
+        first, second = 1 + int(rand() * topics), 1 + int(rand() * (topics - 1))
+        for slot, topic in enumerate((first, second + (second >= first))[: int(rand() * 3)]):
             topic_links.append(f"{2 * claim_id - 1 + slot}\t{claim_id}\t{topic}\n")
         # Quotes and argument texts joined as `claims.search` joins them (by id, a newline
-        # apart), so that the vector below is the one the site would compute.
+        # apart), so that `_fill_chunk` computes the vector the site would.
         staged.append(
             f"{claim_id}\t{sentence(6, 18)}\t"
             f"{_COPY_NEWLINE.join(quotes)}\t{_COPY_NEWLINE.join(texts)}\n"
         )
-
-    claims_table, claim_columns = tables.claim
-    with _connect(database_url) as connection, connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS staged_claim "
-            "(id bigint, text text, quotes text, arguments text) ON COMMIT DELETE ROWS"
-        )
-        _copy_text(cursor, "staged_claim", "id, text, quotes, arguments", staged)
-        # One publication a minute, the newest claim now: the cursor orders by them.
-        cursor.execute(
-            f"INSERT INTO {claims_table} ({claim_columns}) "
-            "SELECT id, text, 'published', '', %(now)s::timestamptz, %(now)s::timestamptz, "
-            "%(now)s::timestamptz - (%(claims)s - id) * interval '1 minute', "
-            "setweight(to_tsvector('english', text), 'A') "
-            "|| setweight(to_tsvector('english', quotes), 'B') "
-            "|| setweight(to_tsvector('english', arguments), 'C') "
-            "FROM staged_claim",
-            {"now": now, "claims": plan.claims},
-        )
-        _copy_text(cursor, *tables.appearance, appearances)
-        _copy_text(cursor, *tables.argument, arguments)
-        _copy_text(cursor, *tables.claim_topic, topic_links)
-        connection.commit()
+    return staged, appearances, arguments, topic_links
 
 
 # The vault --------------------------------------------------------------------------------------
