@@ -17,24 +17,32 @@ import os
 import random
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-REPO = Path(__file__).resolve().parent.parent
+from harness import (
+    BenchError,
+    Server,
+    Wrk,
+    WrkTarget,
+    copy_rows,
+    exit_on_signal,
+    expect,
+    get,
+    log,
+    positive,
+    prepare_database,
+    require_postgres,
+    setup_django,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/claimtrack_bench"
 #: Written on the databases this script creates: only those does it drop and refill.
 BENCH_MARKER = "claimtrack api_bench: generated data, dropped and refilled by bench/api_bench.py"
 API_PATH = "/api/v1/claims/?page_size=20"
-BARE_PATH = "/bench/bare/"
 TARGETS = {"api": 0.4, "not_modified": 0.55}
 
 # Sizes of the generated data besides the claims: "a few hundred videos".
@@ -43,20 +51,6 @@ VIDEOS = 300
 SPEAKERS = 120
 TOPICS = 60
 VIDEO_SECONDS = 3 * 60 * 60
-COPY_BATCH = 20_000
-
-# wrk prints its own report; this replaces it with one parseable line per run.
-WRK_SCRIPT = """
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH {"requests": %d, "duration_us": %d, "bytes": %d, "errors": %d, "status_errors": %d,'
-    .. ' "mean_us": %.1f, "p50_us": %d, "p99_us": %d}\\n',
-    summary.requests, summary.duration, summary.bytes,
-    e.connect + e.read + e.write + e.timeout, e.status,
-    latency.mean, latency:percentile(50), latency:percentile(99)))
-end
-"""
 
 
 def main() -> int:
@@ -64,31 +58,32 @@ def main() -> int:
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     wrk = shutil.which("wrk")
     if wrk is None:
-        sys.exit("api_bench: needs wrk as the load generator: apt-get install -y wrk")
-    if urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"api_bench: DATABASE_URL must name a PostgreSQL database, not {database_url!r}")
+        raise BenchError("needs wrk as the load generator: apt-get install -y wrk")
+    require_postgres(database_url)
 
-    fresh = _prepare_database(database_url, reuse=args.reuse)
-    _setup_django(database_url)
+    fresh = prepare_database(database_url, marker=BENCH_MARKER, reuse=args.reuse)
+    setup_django(database_url)
     from django.core.management import call_command
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)
-    _log(f"migrated in {time.monotonic() - started:.1f} s")
+    log(f"migrated in {time.monotonic() - started:.1f} s")
     if fresh:
         _fill(args.claims, seed=args.seed)
     counts = _counts()
     if counts["published claims"] == 0:
-        sys.exit("api_bench: the database holds no published claims to list")
+        raise BenchError("the database holds no published claims to list")
 
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGTERM, exit_on_signal)
     with tempfile.TemporaryDirectory(prefix="api_bench-") as workdir:
-        server = Server(Path(workdir), database_url, args)
+        server = Server(
+            Path(workdir), database_url, workers=args.workers, conn_max_age=args.conn_max_age
+        )
         try:
             # Before the benchmark adds its own: what else keeps the machine busy.
             load = os.getloadavg()[0]
             server.start()
-            results = _measure(server, Path(workdir), wrk, args)
+            results = _measure(server, Wrk(wrk, Path(workdir), connections=args.connections), args)
         finally:
             server.stop()
     _print_report(results, counts, args, load)
@@ -100,7 +95,7 @@ def _parse_args() -> argparse.Namespace:
         description="Measure GET /api/v1/claims/ against a bare Django view (see bench/README.md)."
     )
     parser.add_argument(
-        "--claims", type=_positive, default=100_000, help="published claims to create"
+        "--claims", type=positive, default=100_000, help="published claims to create"
     )
     parser.add_argument(
         "--reuse",
@@ -108,12 +103,12 @@ def _parse_args() -> argparse.Namespace:
         help="measure the database as it is (migrated, not refilled); needed for a database "
         "this script did not create",
     )
-    parser.add_argument("--rounds", type=_positive, default=10, help="interleaved rounds")
+    parser.add_argument("--rounds", type=positive, default=10, help="interleaved rounds")
     parser.add_argument(
-        "--seconds", type=_positive, default=3, help="seconds per endpoint per round"
+        "--seconds", type=positive, default=3, help="seconds per endpoint per round"
     )
-    parser.add_argument("--workers", type=_positive, default=2, help="gunicorn sync workers")
-    parser.add_argument("--connections", type=_positive, default=4, help="wrk's open connections")
+    parser.add_argument("--workers", type=positive, default=2, help="gunicorn sync workers")
+    parser.add_argument("--connections", type=positive, default=4, help="wrk's open connections")
     parser.add_argument("--deep-pages", type=int, default=50, help="`next` links to follow")
     parser.add_argument(
         "--conn-max-age",
@@ -123,87 +118,6 @@ def _parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=2024, help="seed of the generated data")
     return parser.parse_args()
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
-    return value
-
-
-def _log(message: str) -> None:
-    print(f"api_bench: {message}", file=sys.stderr, flush=True)
-
-
-def _exit_on_signal(signum, frame) -> None:
-    # SystemExit unwinds through the `finally` that stops the server.
-    sys.exit(128 + signum)
-
-
-# The database ---------------------------------------------------------------------------------
-
-
-def _prepare_database(database_url: str, *, reuse: bool) -> bool:
-    """Make the benchmark's database ready; True when it is new and needs filling.
-
-    A database that does not exist, or exists without any table, becomes the benchmark's; one
-    the benchmark made earlier is dropped and made again. Any other is refused unless `reuse`.
-    """
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance_url, autocommit=True) as maintenance:
-        row = maintenance.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            [name],
-        ).fetchone()
-        exists, ours = row is not None, row is not None and row[0] == BENCH_MARKER
-        if exists and reuse:
-            _log(f"reusing database {name} as it is")
-            return False
-        if exists and not ours and not _is_empty(database_url):
-            sys.exit(
-                f"api_bench: database {name!r} already holds tables and was not made by this "
-                "benchmark; name another in DATABASE_URL, or pass --reuse to measure it as it is"
-            )
-        if ours:
-            _log(f"dropping the benchmark's previous database {name}")
-            maintenance.execute(
-                sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        if not exists or ours:
-            maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        maintenance.execute(
-            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                sql.Identifier(name), sql.Literal(BENCH_MARKER)
-            )
-        )
-    _log(f"database {name} is the benchmark's")
-    return True
-
-
-def _is_empty(database_url: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(database_url) as connection:
-        row = connection.execute(
-            "SELECT count(*) FROM pg_tables "
-            "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-        ).fetchone()
-    return row[0] == 0
-
-
-def _setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 _VOCABULARY = """
@@ -312,24 +226,26 @@ def _fill(claim_count: int, *, seed: int) -> None:
             for topic_id in rng.sample(topic_ids, rng.randint(0, 2)):
                 topic_links.append((len(topic_links) + 1, claim_id, topic_id))
 
-        _copy(Claim, "id text status retraction_reason created_at updated_at published_at", claims)
-        _copy(
+        _copy_rows(
+            Claim, "id text status retraction_reason created_at updated_at published_at", claims
+        )
+        _copy_rows(
             Appearance,
             "id claim video start_seconds end_seconds speaker quote created_at",
             appearances,
         )
-        _copy(
+        _copy_rows(
             Argument,
             "id claim stance text speaker video start_seconds end_seconds source_url status "
             "retraction_reason created_at updated_at",
             arguments,
         )
-        _copy(Claim.topics.through, "id claim topic", topic_links)
+        _copy_rows(Claim.topics.through, "id claim topic", topic_links)
         models = [Claim, Appearance, Argument, Claim.topics.through]
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(statement)
-        _log(
+        log(
             f"wrote {len(claims):,} claims, {len(appearances):,} appearances, "
             f"{len(arguments):,} arguments in {time.monotonic() - started:.1f} s"
         )
@@ -337,26 +253,19 @@ def _fill(claim_count: int, *, seed: int) -> None:
         started = time.monotonic()
         search_index_rebuild()
         revisions.bump()
-    _log(f"rebuilt the search index in {time.monotonic() - started:.1f} s")
+    log(f"rebuilt the search index in {time.monotonic() - started:.1f} s")
 
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    _log(f"vacuumed and analyzed in {time.monotonic() - started:.1f} s")
+    log(f"vacuumed and analyzed in {time.monotonic() - started:.1f} s")
 
 
-def _copy(model, field_names: str, rows: list[tuple]) -> None:
-    """COPY `rows` into the model's table: values of `field_names` (space-separated), in order."""
+def _copy_rows(model, field_names: str, rows: list[tuple]) -> None:
     from django.db import connection
 
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in field_names.split())
-    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), COPY_BATCH):
-            with cursor.copy(statement) as copy:
-                for row in rows[start : start + COPY_BATCH]:
-                    copy.write_row(row)
+        copy_rows(cursor, model, field_names, rows)
 
 
 def _counts() -> dict[str, int]:
@@ -371,141 +280,25 @@ def _counts() -> dict[str, int]:
     }
 
 
-# The server -----------------------------------------------------------------------------------
-
-
-class Server:
-    """gunicorn serving the site (with the bare view) on a free loopback port."""
-
-    def __init__(self, workdir: Path, database_url: str, args: argparse.Namespace) -> None:
-        self.bare_body = workdir / "bare.json"
-        self.port = _free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log = workdir / "gunicorn.log"
-        self.workers = args.workers
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": database_url,
-            "DATABASE_CONN_MAX_AGE": str(args.conn_max_age),
-            "DJANGO_DEBUG": "0",
-            # Throttling off: the load generator is one client asking far more than anyone may.
-            "API_ANON_RATE": "",
-            "BENCH_BARE_BODY": str(self.bare_body),
-        }
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [
-            str(gunicorn),
-            "config.wsgi:application",
-            f"--bind=127.0.0.1:{self.port}",
-            f"--workers={self.workers}",
-            "--worker-class=sync",
-            "--log-level=warning",
-            "--chdir",
-            str(REPO),
-        ]
-        with self.log.open("wb") as log:
-            # A session of its own: Ctrl-C reaches this script, which stops the whole group.
-            self.process = subprocess.Popen(
-                command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"api_bench: gunicorn stopped at start:\n{self.log.read_text()}")
-            try:
-                _get(self.origin + "/api/v1/")
-                _log(f"gunicorn ({self.workers} sync workers) serves {self.origin}")
-                return
-            except OSError:
-                time.sleep(0.2)
-        sys.exit(f"api_bench: gunicorn did not answer in 30 s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def _get(url: str, headers: dict[str, str] | None = None) -> Response:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return Response(answer.status, dict(answer.headers), answer.read())
-    except urllib.error.HTTPError as error:
-        return Response(error.code, dict(error.headers), error.read())
-
-
 # Measuring ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Target:
-    key: str
-    label: str
-    url: str
-    headers: dict[str, str] = field(default_factory=dict)
-    body_bytes: int = 0
-    runs: list[dict] = field(default_factory=list)
-
-    @property
-    def requests(self) -> int:
-        return sum(run["requests"] for run in self.runs)
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / (sum(run["duration_us"] for run in self.runs) / 1e6)
-
-    @property
-    def round_rates(self) -> list[float]:
-        return [run["requests"] / (run["duration_us"] / 1e6) for run in self.runs]
-
-    @property
-    def mean_ms(self) -> float:
-        return sum(run["mean_us"] * run["requests"] for run in self.runs) / self.requests / 1000
-
-    @property
-    def p99_ms(self) -> float:
-        return max(run["p99_us"] for run in self.runs) / 1000
-
-
-def _measure(server: Server, workdir: Path, wrk: str, args: argparse.Namespace) -> list[Target]:
-    first = _get(server.origin + API_PATH)
-    _expect(first, 200, "the first page")
-    server.bare_body.write_bytes(first.body)
-    bare = _get(server.origin + BARE_PATH)
-    _expect(bare, 200, "the bare view")
-    not_modified = _get(server.origin + API_PATH, {"If-None-Match": first.headers["ETag"]})
-    _expect(not_modified, 304, "the conditional GET")
+def _measure(server: Server, wrk: Wrk, args: argparse.Namespace) -> list[WrkTarget]:
+    first = get(server.origin + API_PATH)
+    expect(first, 200, "the first page")
+    bare_url = server.set_bare_body("list", first.body)
+    bare = get(bare_url)
+    expect(bare, 200, "the bare view")
+    not_modified = get(server.origin + API_PATH, {"If-None-Match": first.headers["ETag"]})
+    expect(not_modified, 304, "the conditional GET")
 
     deep_url, deep = server.origin + API_PATH, first
     for _ in range(args.deep_pages):
         next_url = json.loads(deep.body)["next"]
         if next_url is None:
             break
-        deep_url, deep = next_url, _get(next_url)
-        _expect(deep, 200, "a next page")
+        deep_url, deep = next_url, get(next_url)
+        expect(deep, 200, "a next page")
     depth = args.deep_pages + 1
 
     claim = json.loads(first.body)["results"][0]
@@ -516,79 +309,40 @@ def _measure(server: Server, workdir: Path, wrk: str, args: argparse.Namespace) 
     }
     page_bodies = {}
     for key, path in pages.items():
-        page = _get(server.origin + path)
-        _expect(page, 200, f"the page {path}")
+        page = get(server.origin + path)
+        expect(page, 200, f"the page {path}")
         page_bodies[key] = len(page.body)
 
     targets = [
-        Target("api", f"GET {API_PATH}", server.origin + API_PATH, body_bytes=len(first.body)),
-        Target(
-            "bare",
-            f"GET {BARE_PATH} (same bytes)",
-            server.origin + BARE_PATH,
-            body_bytes=len(bare.body),
+        WrkTarget("api", f"GET {API_PATH}", server.origin + API_PATH, body_bytes=len(first.body)),
+        WrkTarget(
+            "bare", "GET /bench/bare/list/ (same bytes)", bare_url, body_bytes=len(bare.body)
         ),
-        Target(
+        WrkTarget(
             "not_modified",
             f"GET {API_PATH}, If-None-Match (304)",
             server.origin + API_PATH,
             headers={"If-None-Match": first.headers["ETag"]},
         ),
-        Target(
+        WrkTarget(
             "deep", f"GET page {depth} by cursor, page_size=20", deep_url, body_bytes=len(deep.body)
         ),
         *(
-            Target(key, f"GET {path} (page)", server.origin + path, body_bytes=page_bodies[key])
+            WrkTarget(key, f"GET {path} (page)", server.origin + path, body_bytes=page_bodies[key])
             for key, path in pages.items()
         ),
     ]
-    script = workdir / "summary.lua"
-    script.write_text(WRK_SCRIPT)
-
-    _log("warming up")
-    for target in targets:
-        _wrk(wrk, script, target, seconds=1, connections=args.connections)
     total = args.rounds * args.seconds * len(targets)
-    _log(f"measuring: {args.rounds} interleaved rounds of {args.seconds} s each (~{total} s)")
-    for number in range(args.rounds):
-        # Each round starts one endpoint later, so no endpoint always follows the same one.
-        shift = number % len(targets)
-        for target in targets[shift:] + targets[:shift]:
-            target.runs.append(
-                _wrk(wrk, script, target, seconds=args.seconds, connections=args.connections)
-            )
-        _log(f"round {number + 1}/{args.rounds} done")
+    log(f"measuring: {args.rounds} interleaved rounds of {args.seconds} s each (~{total} s)")
+    wrk.rounds(targets, rounds=args.rounds, seconds=args.seconds)
     return targets
-
-
-def _expect(response: Response, status: int, what: str) -> None:
-    if response.status != status:
-        sys.exit(
-            f"api_bench: {what} answered {response.status}, not {status}:\n"
-            f"{response.body[:500].decode(errors='replace')}"
-        )
-
-
-def _wrk(wrk: str, script: Path, target: Target, *, seconds: int, connections: int) -> dict:
-    command = [wrk, "--threads=1", f"--connections={connections}", f"--duration={seconds}s"]
-    command += ["--timeout=10s", f"--script={script}"]
-    for name, value in target.headers.items():
-        command += ["--header", f"{name}: {value}"]
-    finished = subprocess.run(
-        [*command, target.url], capture_output=True, text=True, check=True, timeout=seconds + 30
-    )
-    line = next(line for line in finished.stdout.splitlines() if line.startswith("BENCH "))
-    result = json.loads(line.removeprefix("BENCH "))
-    if result["errors"] or result["status_errors"]:
-        sys.exit(f"api_bench: {target.label} had errors under load: {result}")
-    return result
 
 
 # The report -----------------------------------------------------------------------------------
 
 
 def _print_report(
-    targets: list[Target], counts: dict[str, int], args: argparse.Namespace, load: float
+    targets: list[WrkTarget], counts: dict[str, int], args: argparse.Namespace, load: float
 ) -> None:
     by_key = {target.key: target for target in targets}
     bare = by_key["bare"].per_second
@@ -628,6 +382,8 @@ def _print_report(
 if __name__ == "__main__":
     try:
         sys.exit(main())
+    except BenchError as error:
+        sys.exit(f"api_bench: {error}")
     except KeyboardInterrupt:
-        _log("interrupted; the server is stopped")
+        log("interrupted; the server is stopped")
         sys.exit(130)

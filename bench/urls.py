@@ -1,28 +1,31 @@
-"""The whole site, plus the bare view the API's throughput is measured against."""
+"""The whole site, plus the bare views the API's throughput is measured against."""
 
 import os
 from functools import cache
 from pathlib import Path
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 
 from config.urls import urlpatterns as site_urlpatterns
 
-#: Where `api_bench.py` writes the body of the API page the bare view answers with.
-BARE_BODY_ENV = "BENCH_BARE_BODY"
+#: The folder where a benchmark writes the bodies the bare views answer with, as `<name>.json`.
+BARE_DIR_ENV = "BENCH_BARE_DIR"
 
 
 @cache
-def _bare_body() -> bytes:
-    # Read on the first request, not at import: the file is the API's own answer, fetched
-    # from the running server before the bare view is first asked for.
-    return Path(os.environ[BARE_BODY_ENV]).read_bytes()
+def _bare_body(name: str) -> bytes:
+    # Read on the first request, not at import: each file is the API's own answer, fetched
+    # from the running server before its bare view is first asked for.
+    try:
+        return (Path(os.environ[BARE_DIR_ENV]) / f"{name}.json").read_bytes()
+    except (KeyError, OSError):
+        raise Http404(f"no bare body {name!r}") from None
 
 
-def bare(request: HttpRequest) -> HttpResponse:
+def bare(request: HttpRequest, name: str) -> HttpResponse:
     """A precomputed JSON body through Django's middleware: no DRF, no ORM, no database."""
-    return HttpResponse(_bare_body(), content_type="application/json")
+    return HttpResponse(_bare_body(name), content_type="application/json")
 
 
-urlpatterns = [path("bench/bare/", bare, name="bench-bare"), *site_urlpatterns]
+urlpatterns = [path("bench/bare/<slug:name>/", bare, name="bench-bare"), *site_urlpatterns]
