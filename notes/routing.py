@@ -2,9 +2,9 @@
 
 A read goes to the `replica` alias only when all of these hold:
 
-- the request is a public read: a page (`notes.http.conditional_page`) or an API read endpoint
-  (`config.api.PublicReadMixin`), inside `public_reads()`; the admin, accounts, API tokens
-  and anything else never do, nor does a management command;
+- the request is a public read, inside `public_reads()`: a page (`claims.views.public_page`)
+  or an API read endpoint (`config.api.PublicReadMixin`); the admin, accounts, API tokens and
+  anything else never are, nor is a management command;
 - its method is safe (GET, HEAD, OPTIONS);
 - the reader wrote nothing in the last `DATABASE_REPLICA_STICKY_SECONDS` (see below);
 - the model is public content (`REPLICA_APPS`): users, sessions, tokens and lockouts are read
@@ -20,7 +20,7 @@ for `DATABASE_REPLICA_STICKY_SECONDS` after it, that browser's or client's reads
 primary. The cookie also names the content revision the write left; past the window, and for up
 to `REVISION_WAIT_SECONDS`, a reader holding it still reads from the primary while the replica's
 revision is older than that: a replica that lags longer than the window still never shows a
-writer a page from before their write. An API client keeps the cookie as a browser does.
+writer a page from before their write. An API client gets the same if it sends the cookie back.
 
 The content revision behind ETags and the shared response cache is read through this router
 too, from the alias the response is built from (`notes.revisions.current`): a lagging replica's

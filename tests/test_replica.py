@@ -17,6 +17,8 @@ primary's WAL before reading. Lag is made by pausing the replica's replay
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -75,19 +77,29 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def lagging():
-    """A replica that stops replaying the primary's changes until the test ends."""
+@contextmanager
+def replay_paused() -> Iterator[None]:
+    """The replica, caught up, then replaying none of the primary's changes until the block ends.
+
+    It still receives them, and replays them all on resume.
+    """
     replica_caught_up()
     sql("replica", "select pg_wal_replay_pause()::text")
-    deadline = time.monotonic() + 10
-    while sql("replica", "select pg_get_wal_replay_pause_state()") != "paused":
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
     try:
+        deadline = time.monotonic() + 10
+        while sql("replica", "select pg_get_wal_replay_pause_state()") != "paused":
+            assert time.monotonic() < deadline, "the replica did not pause its replay"
+            time.sleep(0.02)
         yield
     finally:
         sql("replica", "select pg_wal_replay_resume()::text")
+
+
+@pytest.fixture
+def lagging():
+    """A replica that replays none of the primary's changes until the test ends."""
+    with replay_paused():
+        yield
 
 
 def published(text: str) -> Claim:
@@ -154,7 +166,9 @@ def test_writes_and_the_admin_go_to_the_primary(lagging, editor_client):
     claim = published("Before the edit.")
 
     # The admin reads the primary: the claim, committed after the replica paused, is there.
-    assert editor_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).status_code
+    assert (
+        editor_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).status_code == 200
+    )
     with CaptureQueriesContext(connections["replica"]) as on_replica:
         edit_in_admin(editor_client, claim, "After the edit.")
 
@@ -168,15 +182,12 @@ def test_a_writer_reads_their_own_write_while_the_replica_lags(editor_client):
     anonymous = Client()
     assert "Before the edit." in anonymous.get(f"/claims/{claim.pk}/").content.decode()
 
-    sql("replica", "select pg_wal_replay_pause()::text")
-    try:
+    with replay_paused():
         edit_in_admin(editor_client, claim, "After the edit.")
         with CaptureQueriesContext(connections["replica"]) as on_replica:
             api = editor_client.get(f"/api/v1/claims/{claim.pk}/")
             page = editor_client.get(f"/claims/{claim.pk}/")
         stale = anonymous.get(f"/api/v1/claims/{claim.pk}/")
-    finally:
-        sql("replica", "select pg_wal_replay_resume()::text")
 
     assert api.json()["text"] == "After the edit."
     assert "After the edit." in page.content.decode()
@@ -190,14 +201,10 @@ def test_past_the_window_a_writer_reads_the_primary_until_the_replica_has_their_
 ):
     settings.DATABASE_REPLICA_STICKY_SECONDS = 0
     claim = published("Before the edit.")
-    replica_caught_up()
 
-    sql("replica", "select pg_wal_replay_pause()::text")
-    try:
+    with replay_paused():
         edit_in_admin(editor_client, claim, "After the edit.")
         while_lagging = editor_client.get(f"/api/v1/claims/{claim.pk}/")
-    finally:
-        sql("replica", "select pg_wal_replay_resume()::text")
     replica_caught_up()
     with CaptureQueriesContext(connections["replica"]) as on_replica:
         caught_up = editor_client.get(f"/api/v1/claims/{claim.pk}/")
@@ -216,14 +223,11 @@ def test_anonymous_etags_name_the_revision_of_the_replica_that_built_the_respons
     url = f"/api/v1/claims/{claim.pk}/"
     before = anonymous.get(url)
 
-    sql("replica", "select pg_wal_replay_pause()::text")
-    try:
+    with replay_paused():
         edit_in_admin(editor_client, claim, "After the edit.")
         primary_revision = revisions.current(using="default").number
         lagging = anonymous.get(url)
         lagging_304 = anonymous.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
-    finally:
-        sql("replica", "select pg_wal_replay_resume()::text")
     replica_caught_up()
     after = anonymous.get(url)
     old_copy = anonymous.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
@@ -243,16 +247,12 @@ def test_the_same_page_of_a_lagging_replica_is_never_cached_under_a_newer_revisi
     editor_client,
 ):
     claim = published("Before the edit.")
-    replica_caught_up()
     url = f"/claims/{claim.pk}/"
 
-    sql("replica", "select pg_wal_replay_pause()::text")
-    try:
+    with replay_paused():
         edit_in_admin(editor_client, claim, "After the edit.")
         # An anonymous reader on the lagging replica fills the shared cache.
         assert "Before the edit." in Client().get(url).content.decode()
-    finally:
-        sql("replica", "select pg_wal_replay_resume()::text")
     replica_caught_up()
     page = Client().get(url)
 
