@@ -9,7 +9,8 @@ A read goes to the `replica` alias only when all of these hold:
 - the reader wrote nothing in the last `DATABASE_REPLICA_STICKY_SECONDS` (see below);
 - the model is public content (`REPLICA_APPS`): users, sessions, tokens and lockouts are read
   from the primary, where a login or a new token is visible at once;
-- no transaction is open on the primary: what a transaction reads must be what it writes on.
+- no transaction is open on the primary: what a transaction reads must be what it writes on;
+- the replica answers: when it is down, everything is read from the primary (with a warning).
 
 Writes and migrations go to the primary only.
 
@@ -27,6 +28,7 @@ too, from the alias the response is built from (`notes.revisions.current`): a la
 page is then kept under the replica's older revision, never under a newer one it does not show.
 """
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,9 +38,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core import signing
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from notes import revisions
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 PRIMARY = "default"
@@ -79,6 +83,8 @@ def public_reads() -> Iterator[None]:
         yield
         return
     routing.public = True
+    if routing.may_use_replica and replica_configured():
+        routing.may_use_replica = _replica_reachable()
     try:
         yield
     finally:
@@ -162,6 +168,16 @@ class ReplicaRoutingMiddleware:
         return response
 
 
+def _replica_reachable() -> bool:
+    """Whether the replica answers; a replica that is down must not take the site with it."""
+    try:
+        connections[REPLICA].ensure_connection()
+    except DatabaseError:
+        logger.warning("The replica does not answer; reading from the primary.", exc_info=True)
+        return False
+    return True
+
+
 def _mark_writer(response) -> None:
     """Send the writer's reads to the primary until the replica has what they wrote."""
     revision = revisions.current(using=PRIMARY).number
@@ -191,4 +207,7 @@ def _reads_own_writes(request) -> bool:
     if time.time() - written_at < settings.DATABASE_REPLICA_STICKY_SECONDS:
         return True
     # Past the window, the primary still while the replica has not replayed the write.
-    return revisions.current(using=REPLICA).number < revision
+    try:
+        return revisions.current(using=REPLICA).number < revision
+    except DatabaseError:
+        return True

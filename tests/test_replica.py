@@ -16,6 +16,7 @@ primary's WAL before reading. Lag is made by pausing the replica's replay
 """
 
 import re
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -241,6 +242,27 @@ def test_anonymous_etags_name_the_revision_of_the_replica_that_built_the_respons
     assert revision_of(after) == primary_revision
     assert old_copy.status_code == 200
     assert old_copy.json()["text"] == "After the edit."
+
+
+def test_a_replica_that_does_not_answer_leaves_the_reads_to_the_primary(caplog):
+    claim = published("Served all the same.")
+    replica = connections["replica"]
+    port = replica.settings_dict["PORT"]
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        nobody_listens = unused.getsockname()[1]
+    replica.close()
+    replica.settings_dict["PORT"] = nobody_listens
+    try:
+        api = Client().get(f"/api/v1/claims/{claim.pk}/")
+        page = Client().get(f"/claims/{claim.pk}/")
+    finally:
+        replica.close()
+        replica.settings_dict["PORT"] = port
+
+    assert api.json()["text"] == "Served all the same."
+    assert "Served all the same." in page.content.decode()
+    assert "The replica does not answer; reading from the primary." in caplog.text
 
 
 def test_the_same_page_of_a_lagging_replica_is_never_cached_under_a_newer_revision(

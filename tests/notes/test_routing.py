@@ -29,6 +29,7 @@ def replica(monkeypatch) -> dict[str, int]:
     """A configured replica, and the revision number each alias holds (both 7 at first)."""
     numbers = {routing.PRIMARY: 7, routing.REPLICA: 7}
     monkeypatch.setattr(routing, "replica_configured", lambda: True)
+    monkeypatch.setattr(routing, "_replica_reachable", lambda: True)
     monkeypatch.setattr(
         routing.revisions, "current", lambda *, using: Revision(numbers[using], CHANGED_AT)
     )
@@ -144,6 +145,15 @@ def test_a_mark_the_site_did_not_sign_is_ignored(replica, value):
     seen, _ = serve(request)
 
     assert seen["claim"] == "replica"
+
+
+def test_a_replica_that_does_not_answer_leaves_every_read_to_the_primary(replica, monkeypatch):
+    monkeypatch.setattr(routing, "_replica_reachable", lambda: False)
+
+    seen, response = serve(RequestFactory().get("/claims/1/"))
+
+    assert set(seen.values()) == {"default"}
+    assert routing.STICKY_COOKIE not in response.cookies
 
 
 def test_without_a_replica_every_read_comes_from_the_primary_and_nobody_is_marked():
