@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from claims import selectors
 from claims.page_links import claim_review, wikilink_to_page
+from notes import routing
 from notes.http import conditional_page
 from notes.models import Channel, Note
 from notes.rendering import render_note_html
@@ -40,8 +41,11 @@ YOUTUBE_POLICY = {
 
 
 def public_page(view):
-    """A public page: GET or HEAD only, with validators, 304s and the shared cache."""
-    return require_safe(conditional_page(view))
+    """A public page: GET or HEAD only, with validators, 304s and the shared cache.
+
+    What it reads, the content revision included, may come from a replica (`notes.routing`).
+    """
+    return require_safe(routing.public_view(conditional_page(view)))
 
 
 def render_notes(notes: list[Note]) -> dict[int, SafeString]:

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from notes import revisions
+from notes import revisions, routing
 from notes.http import (
     add_validators,
     cached_response,
@@ -290,6 +290,11 @@ class PublicReadMixin:
     content_negotiation_class = RendererNegotiation
     #: Query parameters the view reads itself, besides filters, ordering and pagination.
     extra_query_params: frozenset[str] = frozenset()
+
+    def dispatch(self, request, *args, **kwargs):
+        # Its reads, the revision's included, may come from a replica (see notes.routing).
+        with routing.public_reads():
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

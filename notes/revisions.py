@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F, Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -37,26 +37,37 @@ class Revision:
     changed_at: datetime
 
 
-#: The revision this process read last, and when (time.monotonic()).
-_remembered: tuple[float, Revision] | None = None
+#: The revision this process read last from each database alias, and when (time.monotonic()).
+_remembered: dict[str, tuple[float, Revision]] = {}
 
 
-def current() -> Revision:
-    global _remembered
+def current(*, using: str | None = None) -> Revision:
+    """The content revision, as the database `using` has it.
+
+    By default, the alias public content is read from here and now (`notes.routing`): a
+    response's validators must name the revision of the rows it is built from, and a replica
+    may be behind the primary.
+    """
+    if using is None:
+        using = router.db_for_read(ContentRevision)
     now = time.monotonic()
-    remembered = _remembered
+    remembered = _remembered.get(using)
     if remembered is not None and now - remembered[0] < settings.CONTENT_REVISION_TRUST_SECONDS:
         return remembered[1]
-    row = ContentRevision.objects.filter(pk=1).values_list("number", "changed_at").first()
+    row = (
+        ContentRevision.objects.using(using)
+        .filter(pk=1)
+        .values_list("number", "changed_at")
+        .first()
+    )
     revision = Revision(*row) if row else Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
-    _remembered = (now, revision)
+    _remembered[using] = (now, revision)
     return revision
 
 
 def forget() -> None:
     """Make the next `current()` of this process read the revision again."""
-    global _remembered
-    _remembered = None
+    _remembered.clear()
 
 
 class _Deferral(threading.local):

@@ -41,14 +41,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_float(name: str, default: float) -> float:
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
     raw = os.environ.get(name)
     if raw is None:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if minimum is not None and not value >= minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum:g}.")
+    return value
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -102,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Public reads from the replica, a writer's own reads from the primary (notes/routing.py).
+    "notes.routing.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.csp.SiteCSPMiddleware",
@@ -130,15 +135,31 @@ TEMPLATES = [
     },
 ]
 
-try:
-    DATABASES = {
-        "default": dj_database_url.config(
-            default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+
+def database_from_env(name: str, default: str | None = None) -> dict[str, object]:
+    """Django's settings for the database the URL in `name` names; empty when it is unset."""
+    try:
+        return dj_database_url.config(
+            env=name, default=default, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0)
         )
+    except ValueError as error:  # dj-database-url's answer to an unknown scheme or a garbled URL
+        raise ImproperlyConfigured(f"{name} is malformed: {error}") from None
+
+
+DATABASES = {"default": database_from_env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    # The tests make their database on the primary only and read its streamed copy on the
+    # replica: MIRROR gives the replica alias the test database's NAME, never its host or port.
+    DATABASES["replica"] = {
+        **database_from_env("DATABASE_REPLICA_URL"),
+        "TEST": {"MIRROR": "default"},
     }
-except ValueError as error:  # dj-database-url's answer to an unknown scheme or a garbled URL
-    raise ImproperlyConfigured(f"DATABASE_URL is malformed: {error}") from None
+
+# The public API's and pages' reads go to the replica when there is one; writes, the admin,
+# accounts and transactions to the primary (notes/routing.py). A reader who wrote reads from
+# the primary for this many seconds after, and longer while the replica lags behind the write.
+DATABASE_ROUTERS = ["notes.routing.ReplicaRouter"]
+DATABASE_REPLICA_STICKY_SECONDS = env_float("DATABASE_REPLICA_STICKY_SECONDS", 5.0, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

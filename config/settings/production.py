@@ -25,8 +25,9 @@ if not ALLOWED_HOSTS:
 
 # Reuse database connections across requests (a new PostgreSQL connection per request costs
 # more than most API reads), checking each one before use.
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)  # noqa: F405
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+for database in DATABASES.values():  # noqa: F405
+    database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+    database["CONN_HEALTH_CHECKS"] = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
