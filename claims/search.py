@@ -71,6 +71,8 @@ REFRESH_BATCH_SIZE = 500
 #: The matches a search ranks at most, the first the index gives: ranking every claim that
 #: holds a common word would cost a rank (and a read of its vector) for each.
 SEARCH_MAX_CANDIDATES = 2000
+#: A word with at most this many matching claims is listed from the ids the index gives.
+LIST_FEW_MATCHES = 2000
 
 # A note's snippet: this many characters of plain text, starting a little before the first
 # match.
@@ -144,13 +146,20 @@ def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
 def claims_matching(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
     """The claims of `queryset` that match `q`, unranked and in `queryset`'s order.
 
-    For lists ordered otherwise (the claims list by date): the matches come from the index
-    first, so a rare word costs the few rows it names rather than a walk of the list's order
-    testing every claim on the way.
+    For lists in another order (the claims list, by date). On PostgreSQL this asks the index
+    first, at once, for up to `LIST_FEW_MATCHES` + 1 matching ids: a word with no more matches
+    gives the list those ids, and a page costs the few rows they name; a word with more
+    matches is common enough that walking the list's order finds a page within a few rows.
+    The planner's guess of a word's frequency would otherwise walk the whole order for a word
+    that names nothing.
     """
     if is_full_text(queryset.db):
-        matching = Claim.objects.filter(search_vector=_search_query(q)).values("pk")
-        return queryset.filter(pk__in=_fenced(matching))
+        query = _search_query(q)
+        matching = Claim.objects.using(queryset.db).filter(search_vector=query).order_by()
+        few = list(matching.values_list("pk", flat=True)[: LIST_FEW_MATCHES + 1])
+        if len(few) <= LIST_FEW_MATCHES:
+            return queryset.filter(pk__in=few)
+        return queryset.filter(search_vector=query)
     terms = _web_terms(q)
     if not terms:
         return queryset.none()
@@ -296,10 +305,6 @@ def _candidates(queryset: QuerySet, query: SearchQuery) -> QuerySet:
     """The ids of the first `SEARCH_MAX_CANDIDATES` rows of `queryset` matching `query`, in
     the order the index gives them: the rows a search ranks."""
     return queryset.filter(search_vector=query).order_by().values("pk")[:SEARCH_MAX_CANDIDATES]
-
-
-def _fenced(ids: QuerySet) -> QuerySet:
-    return ids
 
 
 # SQLite's full-text index ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from claims import search, services
 from claims.models import Claim, Stance, Status
 from claims.search import (
+    claims_matching,
     note_snippet,
     search_claims,
     search_index_rebuild,
@@ -332,6 +333,38 @@ def test_syntax_of_the_index_is_searched_for_as_words(committed):
     # FTS5 would read NEAR, AND, a column filter and a prefix star as operators.
     assert found_claims("NEAR column: star*") == [claim]
     assert found_claims("text:near") == []
+
+
+@postgres_only
+def test_ranking_reads_at_most_the_capped_candidates(committed, monkeypatch):
+    with committed():
+        for number in range(5):
+            PublishedClaimFactory(text=f"Open models number {number}")
+        for number in range(3):
+            NoteFactory(title=f"Open models {number}", body_markdown="Open models.")
+    monkeypatch.setattr(search, "SEARCH_MAX_CANDIDATES", 2)
+
+    assert len(found_claims("models")) == 2
+    assert len(found_notes("models")) == 2
+
+
+@pytest.mark.parametrize("few", [1, 100])
+def test_the_claim_list_finds_the_same_claims_whether_a_word_is_rare_or_common(
+    committed, monkeypatch, few
+):
+    """Past `LIST_FEW_MATCHES` matches, PostgreSQL walks the list's order instead of
+    listing the ids the index gives: the same claims, in the same order, either way."""
+    with committed():
+        matching = [PublishedClaimFactory(text=f"Open models number {n}") for n in range(3)]
+        ClaimFactory(text="A draft about models")
+        PublishedClaimFactory(text="Phones take photos")
+    monkeypatch.setattr(search, "LIST_FEW_MATCHES", few)
+
+    found = claims_matching(Claim.objects.published().order_by("-published_at", "-id"), "models")
+
+    assert list(found) == sorted(
+        matching, key=lambda claim: (claim.published_at, claim.pk), reverse=True
+    )
 
 
 @postgres_only
