@@ -1,4 +1,4 @@
-"""Search over claims and notes: full-text on PostgreSQL, word matching on SQLite.
+"""Search over claims and notes: full-text on PostgreSQL, an FTS5 index on SQLite.
 
 On PostgreSQL each claim and note keeps a stored `search_vector`, indexed with GIN: a claim's
 holds its text (weight A), its appearances' quotes (B) and its published arguments' text (C); a
@@ -437,8 +437,9 @@ def search_index_refresh_claims(
 ) -> Failures:
     """Recompute the vectors of these claims now, in SQL, one UPDATE per batch.
 
-    Returns the claims whose vector could not be computed; see `_refresh`. Does nothing on
-    SQLite. `apps` lets a data migration pass its historical models.
+    Returns the claims whose vector could not be computed; see `_refresh`. On SQLite,
+    rewrites their rows of the FTS5 index instead. `apps` lets a data migration pass its
+    historical models.
     """
     claim_model = apps.get_model("claims", "Claim")
     if not is_full_text(using):
@@ -452,8 +453,9 @@ def search_index_refresh_notes(
 ) -> Failures:
     """Recompute the vectors of these notes now, in SQL, one UPDATE per batch.
 
-    Returns the notes whose vector could not be computed; see `_refresh`. Does nothing on
-    SQLite. `apps` lets a data migration pass its historical models.
+    Returns the notes whose vector could not be computed; see `_refresh`. On SQLite,
+    rewrites their rows of the FTS5 index instead. `apps` lets a data migration pass its
+    historical models.
     """
     note_model = apps.get_model("notes", "Note")
     if not is_full_text(using):
