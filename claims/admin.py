@@ -444,9 +444,10 @@ class StatusActionsMixin:
 
 
 def claim_search(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
-    """The admin's claim search: the full-text index (text, quotes, published arguments), and
-    the claim of that id when the term is a number."""
-    found = claims_matching(queryset, term)
+    """The admin's claim search (and autocomplete): the full-text index (text, quotes, published
+    arguments), each word matching the words it begins, and the claim of that id when the term
+    is a number."""
+    found = claims_matching(queryset, term, prefix=True)
     if term.isdigit() and len(term) < 19:
         found = found | queryset.filter(pk=int(term))
     return found
@@ -455,7 +456,7 @@ def claim_search(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
 def claim_part_search(queryset: QuerySet, term: str) -> QuerySet:
     """Appearances or arguments whose claim the full-text index finds: by the claim's text,
     its quotes or its published arguments."""
-    return queryset.filter(claim__in=claims_matching(Claim.objects.all(), term))
+    return queryset.filter(claim__in=claims_matching(Claim.objects.all(), term, prefix=True))
 
 
 @admin.register(Claim)

@@ -143,7 +143,7 @@ def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
     )
 
 
-def claims_matching(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
+def claims_matching(queryset: QuerySet[Claim], q: str, *, prefix: bool = False) -> QuerySet[Claim]:
     """The claims of `queryset` that match `q`, unranked and in `queryset`'s order.
 
     For lists in another order (the claims list, by date). On PostgreSQL this asks the index
@@ -152,15 +152,18 @@ def claims_matching(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
     matches is common enough that walking the list's order finds a page within a few rows.
     The planner's guess of a word's frequency would otherwise walk the whole order for a word
     that names nothing.
+
+    With `prefix`, `q` is words being typed (the admin's autocomplete): each word matches the
+    words it begins, and the search syntax is not read.
     """
     if is_full_text(queryset.db):
-        query = _search_query(q)
+        query = _prefix_query(q) if prefix else _search_query(q)
         matching = Claim.objects.using(queryset.db).filter(search_vector=query).order_by()
         few = list(matching.values_list("pk", flat=True)[: LIST_FEW_MATCHES + 1])
         if len(few) <= LIST_FEW_MATCHES:
             return queryset.filter(pk__in=few)
         return queryset.filter(search_vector=query)
-    terms = _web_terms(q)
+    terms = _prefix_terms(q) if prefix else _web_terms(q)
     if not terms:
         return queryset.none()
     return queryset.filter(_fts_matches(CLAIM_FTS_TABLE, terms))
@@ -287,6 +290,16 @@ def _search_query(q: str) -> SearchQuery:
     return SearchQuery(q.replace("\x00", ""), search_type="websearch", config=SEARCH_CONFIG)
 
 
+def _prefix_query(q: str) -> SearchQuery:
+    # Words of `\w+` only, each quoted: nothing the editor types is read as tsquery syntax.
+    words = re.findall(r"\w+", q)
+    return SearchQuery(
+        " & ".join(f"'{word}':*" for word in words) or "''",
+        search_type="raw",
+        config=SEARCH_CONFIG,
+    )
+
+
 def _headline(field, query: SearchQuery, **options) -> SearchHeadline:
     return SearchHeadline(
         field,
@@ -359,6 +372,12 @@ def _web_terms(q: str) -> list[_TermGroup]:
         for wanted, unwanted in groups
         if wanted or unwanted
     ]
+
+
+def _prefix_terms(q: str) -> list[_TermGroup]:
+    """Each word of `q` as an FTS5 prefix: all must begin words of the row."""
+    words = re.findall(r"\w+", q)
+    return [_TermGroup(tuple(f'"{word}"*' for word in words), ())] if words else []
 
 
 def _fts_expression(groups: Iterable[_TermGroup]) -> str:

@@ -130,11 +130,15 @@ def admin_link_for(slugs):
 
 def note_search(queryset: QuerySet[Note], term: str) -> QuerySet[Note]:
     """The admin's note search: on PostgreSQL the notes' full-text index (title and body) or
-    the exact slug; elsewhere the words anywhere in the title, slug or body."""
+    the exact slug; elsewhere each word anywhere in the title, slug or body."""
     if connections[queryset.db].vendor != "postgresql":
-        return queryset.filter(
-            Q(title__icontains=term) | Q(slug__icontains=term) | Q(body_markdown__icontains=term)
-        )
+        for word in term.split():
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(slug__icontains=word)
+                | Q(body_markdown__icontains=word)
+            )
+        return queryset
     query = SearchQuery(term.replace("\x00", ""), search_type="websearch", config="english")
     return queryset.filter(Q(search_vector=query) | Q(slug=term))
 

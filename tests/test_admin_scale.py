@@ -225,3 +225,22 @@ def test_list_search_is_refused_to_a_contributor(contributor_client, model):
     response = contributor_client.get(url, {"q": "transformers"})
 
     assert response.status_code in (302, 403)
+
+
+def test_claim_search_and_autocomplete_match_words_being_typed(editor_client, committed):
+    with committed():
+        claim = ClaimFactory(text="A transformer reads the sentence")
+        PublishedClaimFactory(text="Phones take photos")
+
+    assert changelist_rows(editor_client, Claim, "transf sent") == [claim]
+    response = editor_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "claims",
+            "model_name": "appearance",
+            "field_name": "claim",
+            "term": "transfo",
+        },
+    )
+    assert response.status_code == 200
+    assert [result["id"] for result in response.json()["results"]] == [str(claim.pk)]
