@@ -688,6 +688,8 @@ class AppearanceAdmin(ScaleAdminMixin, ServiceWritesMixin, TimestampInputMixin, 
     list_filter = ["video__channel", "claim__status"]
     search_fields = ["quote", "claim__text", "video__title", "video__youtube_id"]
     full_text_search = staticmethod(claim_part_search)
+    # Newest first by the primary key's index: the model's order sorts every row by video title.
+    ordering = ["-id"]
     autocomplete_fields = ["claim", "video", "speaker", "note"]
     readonly_fields = ["time"]
     fields = [
@@ -712,6 +714,8 @@ class ArgumentAdmin(
     list_filter = [StatusFilter, "stance"]
     search_fields = ["text", "claim__text", "source_url"]
     full_text_search = staticmethod(claim_part_search)
+    # Newest first by the primary key's index: the model's order sorts every row by its claim.
+    ordering = ["-id"]
     autocomplete_fields = ["claim", "video", "speaker", "premise"]
     readonly_fields = ["time", "status", "retraction_reason"]
     fields = [

@@ -244,3 +244,16 @@ def test_claim_search_and_autocomplete_match_words_being_typed(editor_client, co
     )
     assert response.status_code == 200
     assert [result["id"] for result in response.json()["results"]] == [str(claim.pk)]
+
+
+@pytest.mark.parametrize(
+    "model, factory",
+    [(Claim, ClaimFactory), (Argument, ArgumentFactory), (Appearance, AppearanceFactory)],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_big_lists_are_newest_first_by_their_primary_key(editor_client, model, factory):
+    older, newer = factory(), factory()
+
+    rows = [row.pk for row in changelist_rows(editor_client, model, "")]
+
+    assert rows == [newer.pk, older.pk]
