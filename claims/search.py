@@ -407,7 +407,11 @@ def _fts_matches(table: str, groups: list[_TermGroup]) -> Q:
 
 def _fts_highlight(model: type[models.Model], table: str, column: int, groups) -> RawSQL:
     """Column `column` of the row's FTS entry with the matches of the wanted terms marked;
-    NULL when no wanted term occurs in the row."""
+    NULL when no wanted term occurs in the row.
+
+    Correlated by the outer table's own name: for a queryset read as it is, not nested in
+    another query (which would rename the table).
+    """
     expression = _fts_expression(groups)
     if not expression:
         return RawSQL("NULL", [], output_field=models.TextField())
@@ -639,7 +643,8 @@ _pending = _PendingRefresh()
 def search_index_refresh_on_commit(
     *, claim_ids: Iterable[int] = (), note_ids: Iterable[int] = ()
 ) -> None:
-    """Recompute these vectors once the current transaction commits (at once outside one).
+    """Recompute these vectors (on SQLite, these rows of the FTS5 index) once the current
+    transaction commits (at once outside one).
 
     After the commit, because the refresh then reads every committed change, including those of
     transactions that ran alongside this one; inside it, a vector could be computed from a
