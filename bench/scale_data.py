@@ -743,9 +743,9 @@ def _counts() -> dict[str, int]:
 
 def _claims_matching(word: str) -> int:
     from claims.models import Claim
-    from claims.search import search_claims
+    from claims.search import claims_matching
 
-    return search_claims(Claim.objects.published(), word).order_by().count()
+    return claims_matching(Claim.objects.published(), word).order_by().count()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -38,8 +38,9 @@ from claims.models import (
     Stance,
     Status,
 )
-from claims.search import search_index_failures
+from claims.search import claims_matching, search_index_failures
 from notes.admin import HistoryAdmin
+from notes.admin_scale import ScaleAdminMixin
 from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
 
 TIME_LABELS = {"start_seconds": "Start", "end_seconds": "End"}
@@ -315,9 +316,10 @@ class HasArgumentsFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         match self.value():
             case "for" | "against" as stance:
-                return queryset.filter(arguments__stance=stance).distinct()
+                argued = Argument.objects.filter(claim=OuterRef("pk"), stance=stance)
+                return queryset.filter(Exists(argued))
             case "none":
-                return queryset.filter(arguments__isnull=True)
+                return queryset.filter(~Exists(Argument.objects.filter(claim=OuterRef("pk"))))
         return queryset
 
 
@@ -441,8 +443,24 @@ class StatusActionsMixin:
             self.message_user(request, message, messages.WARNING)
 
 
+def claim_search(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
+    """The admin's claim search (and autocomplete): the full-text index (text, quotes, published
+    arguments), each word matching the words it begins, and the claim of that id when the term
+    is a number."""
+    found = claims_matching(queryset, term, prefix=True)
+    if term.isdigit() and len(term) < 19:
+        found = found | queryset.filter(pk=int(term))
+    return found
+
+
+def claim_part_search(queryset: QuerySet, term: str) -> QuerySet:
+    """Appearances or arguments whose claim the full-text index finds: by the claim's text,
+    its quotes or its published arguments."""
+    return queryset.filter(claim__in=claims_matching(Claim.objects.all(), term, prefix=True))
+
+
 @admin.register(Claim)
-class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
+class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
     list_display = [
         "id",
         "short_text",
@@ -456,6 +474,9 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
     list_display_links = ["id", "short_text"]
     list_filter = [StatusFilter, HasArgumentsFilter, "topics", "appearances__video__channel"]
     search_fields = ["text", "appearances__quote", "=id"]
+    full_text_search = staticmethod(claim_search)
+    # Newest first by the primary key's index: nothing indexes `created_at`.
+    ordering = ["-id"]
     autocomplete_fields = ["topics"]
     readonly_fields = [
         "status",
@@ -531,32 +552,27 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
 
     history_list_display = ["status"]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                appearance_count=Count("appearances", distinct=True),
-                for_count=Count("arguments", filter=Q(arguments__stance=Stance.FOR), distinct=True),
-                against_count=Count(
-                    "arguments", filter=Q(arguments__stance=Stance.AGAINST), distinct=True
-                ),
-            )
-        )
+    page_annotations = {
+        "appearance_count": Count("appearances", distinct=True),
+        "for_count": Count("arguments", filter=Q(arguments__stance=Stance.FOR), distinct=True),
+        "against_count": Count(
+            "arguments", filter=Q(arguments__stance=Stance.AGAINST), distinct=True
+        ),
+    }
 
     @admin.display(description="claim", ordering="text")
     def short_text(self, claim: Claim) -> str:
         return str(claim)
 
-    @admin.display(description="made", ordering="appearance_count")
+    @admin.display(description="made")
     def appearance_count(self, claim: Claim) -> int:
         return claim.appearance_count
 
-    @admin.display(description="for", ordering="for_count")
+    @admin.display(description="for")
     def for_count(self, claim: Claim) -> int:
         return claim.for_count
 
-    @admin.display(description="against", ordering="against_count")
+    @admin.display(description="against")
     def against_count(self, claim: Claim) -> int:
         return claim.against_count
 
@@ -666,11 +682,14 @@ def _default_keeper(claims: QuerySet[Claim]) -> Claim:
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(ServiceWritesMixin, TimestampInputMixin, HistoryAdmin):
+class AppearanceAdmin(ScaleAdminMixin, ServiceWritesMixin, TimestampInputMixin, HistoryAdmin):
     list_display = ["claim", "video", "time", "speaker", "note"]
     list_select_related = ["claim", "video", "speaker", "note"]
     list_filter = ["video__channel", "claim__status"]
     search_fields = ["quote", "claim__text", "video__title", "video__youtube_id"]
+    full_text_search = staticmethod(claim_part_search)
+    # Newest first by the primary key's index: the model's order sorts every row by video title.
+    ordering = ["-id"]
     autocomplete_fields = ["claim", "video", "speaker", "note"]
     readonly_fields = ["time"]
     fields = [
@@ -687,11 +706,16 @@ class AppearanceAdmin(ServiceWritesMixin, TimestampInputMixin, HistoryAdmin):
 
 
 @admin.register(Argument)
-class ArgumentAdmin(StatusActionsMixin, ServiceWritesMixin, TimestampInputMixin, HistoryAdmin):
+class ArgumentAdmin(
+    ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, TimestampInputMixin, HistoryAdmin
+):
     list_display = ["short_text", "stance", "status", "claim", "time", "source"]
     list_select_related = ["claim", "video"]
     list_filter = [StatusFilter, "stance"]
     search_fields = ["text", "claim__text", "source_url"]
+    full_text_search = staticmethod(claim_part_search)
+    # Newest first by the primary key's index: the model's order sorts every row by its claim.
+    ordering = ["-id"]
     autocomplete_fields = ["claim", "video", "speaker", "premise"]
     readonly_fields = ["time", "status", "retraction_reason"]
     fields = [

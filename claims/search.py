@@ -1,4 +1,4 @@
-"""Search over claims and notes: full-text on PostgreSQL, word matching on SQLite.
+"""Search over claims and notes: full-text on PostgreSQL, an FTS5 index on SQLite.
 
 On PostgreSQL each claim and note keeps a stored `search_vector`, indexed with GIN: a claim's
 holds its text (weight A), its appearances' quotes (B) and its published arguments' text (C); a
@@ -11,14 +11,16 @@ They read at most `SEARCH_MAX_INDEXED_CHARS` characters of a note's body (and as
 claim's text, quotes and arguments together): PostgreSQL refuses a vector over 1 MB, and a
 very long text full of distinct short words would otherwise reach it.
 
-On SQLite, the embedded demo database, every word of the query must occur (case-insensitively)
-in one of the same fields; all matches rank alike, newest first. Nothing writes the vectors there.
+On SQLite, the embedded demo database, an FTS5 index with the Porter stemmer holds the same
+fields, kept by the same refresh; it reads the same query syntax, and all matches rank alike,
+newest first. Nothing writes the vectors there.
 """
 
 import logging
 import re
 import threading
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from html import unescape
 
 from django.apps import apps as global_apps
@@ -34,7 +36,6 @@ from django.contrib.postgres.search import (
 )
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.models import (
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -44,7 +45,8 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Left
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -66,12 +68,16 @@ MATCH_STOP = "\x03"
 #: Rows recomputed by one UPDATE: big enough to be quick, small enough to hold few locks.
 REFRESH_BATCH_SIZE = 500
 
+#: The matches a search ranks at most, the first the index gives: ranking every claim that
+#: holds a common word would cost a rank (and a read of its vector) for each.
+SEARCH_MAX_CANDIDATES = 2000
+#: A word with at most this many matching claims is listed from the ids the index gives.
+LIST_FEW_MATCHES = 2000
+
 # A note's snippet: this many characters of plain text, starting a little before the first
-# match. On SQLite it is cut from a wider excerpt of the markdown around the first match.
+# match.
 _SNIPPET_CHARS = 240
 _SNIPPET_LEAD = 80
-_EXCERPT_CHARS = 1500
-_EXCERPT_LEAD = 600
 
 
 def is_full_text(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -90,6 +96,9 @@ def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
     text with its matches marked; render it with `snippet_html`. A claim may match through a
     quote or a published argument instead: `quote_snippet` and `argument_snippet` are then
     the first one that matches, marked the same way (None when none does).
+
+    On PostgreSQL only the first `SEARCH_MAX_CANDIDATES` matches the index gives are ranked:
+    a word half the claims hold then costs what a rarer one does, not a rank for each of them.
     """
     if is_full_text(queryset.db):
         query = _search_query(q)
@@ -102,7 +111,7 @@ def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
             .filter(vector=query)
         )
         return (
-            queryset.filter(search_vector=query)
+            queryset.filter(pk__in=_candidates(queryset, query))
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
                 # A claim is one statement: show all of it rather than a fragment.
@@ -113,36 +122,65 @@ def search_claims(queryset: QuerySet[Claim], q: str) -> QuerySet[Claim]:
             .order_by("-rank", "id")
         )
 
-    words = _words(q)
-    if not words:
+    terms = _web_terms(q)
+    if not terms:
         return queryset.none()
-    # Subqueries rather than joins: a claim with many quotes matches once, without DISTINCT.
-    for word in words:
-        quoted = Appearance.objects.filter(claim=OuterRef("pk"), quote__icontains=word)
-        argued = Argument.objects.published().filter(claim=OuterRef("pk"), text__icontains=word)
-        queryset = queryset.filter(Q(text__icontains=word) | Exists(quoted) | Exists(argued))
-    marked = _MarkedText(words)
-    quotes = Appearance.objects.filter(_any_word("quote", words))
-    arguments = Argument.objects.published().filter(_any_word("text", words))
-    return queryset.annotate(
-        rank=_UNRANKED,
-        snippet=ExpressionWrapper(F("text"), output_field=marked),
-        quote_snippet=ExpressionWrapper(_first(quotes, "quote"), output_field=marked),
-        argument_snippet=ExpressionWrapper(_first(arguments, "text"), output_field=marked),
-    ).order_by("-id")
+    table = CLAIM_FTS_TABLE
+    marked = _FirstMarked()
+    return (
+        queryset.filter(_fts_matches(table, terms))
+        .annotate(
+            rank=_UNRANKED,
+            snippet=Coalesce(_fts_highlight(queryset.model, table, 0, terms), F("text")),
+            quote_snippet=ExpressionWrapper(
+                _fts_highlight(queryset.model, table, 1, terms), output_field=marked
+            ),
+            argument_snippet=ExpressionWrapper(
+                _fts_highlight(queryset.model, table, 2, terms), output_field=marked
+            ),
+        )
+        .order_by("-id")
+    )
+
+
+def claims_matching(queryset: QuerySet[Claim], q: str, *, prefix: bool = False) -> QuerySet[Claim]:
+    """The claims of `queryset` that match `q`, unranked and in `queryset`'s order.
+
+    For lists in another order (the claims list, by date). On PostgreSQL this asks the index
+    first, at once, for up to `LIST_FEW_MATCHES` + 1 matching ids: a word with no more matches
+    gives the list those ids, and a page costs the few rows they name; a word with more
+    matches is common enough that walking the list's order finds a page within a few rows.
+    The planner's guess of a word's frequency would otherwise walk the whole order for a word
+    that names nothing.
+
+    With `prefix`, `q` is words being typed (the admin's autocomplete): each word matches the
+    words it begins, and the search syntax is not read.
+    """
+    if is_full_text(queryset.db):
+        query = _prefix_query(q) if prefix else _search_query(q)
+        matching = Claim.objects.using(queryset.db).filter(search_vector=query).order_by()
+        few = list(matching.values_list("pk", flat=True)[: LIST_FEW_MATCHES + 1])
+        if len(few) <= LIST_FEW_MATCHES:
+            return queryset.filter(pk__in=few)
+        return queryset.filter(search_vector=query)
+    terms = _prefix_terms(q) if prefix else _web_terms(q)
+    if not terms:
+        return queryset.none()
+    return queryset.filter(_fts_matches(CLAIM_FTS_TABLE, terms))
 
 
 def search_notes(queryset: QuerySet[Note], q: str) -> QuerySet[Note]:
     """The notes of `queryset` that match `q`, annotated with `rank` and `snippet`.
 
-    Best first on PostgreSQL, newest first on SQLite. Only narrows `queryset`. `snippet` is an
-    excerpt of the body's markdown around the matches, with them marked; `note_snippet` makes
-    it the plain text a reader sees, and `snippet_html` renders that.
+    Best first on PostgreSQL (of the first `SEARCH_MAX_CANDIDATES` matches), newest first on
+    SQLite. Only narrows `queryset`. `snippet` is the body's markdown (on PostgreSQL an excerpt
+    of it) with the matches marked; `note_snippet` makes it the plain text a reader sees, cut
+    around the first match, and `snippet_html` renders that.
     """
     if is_full_text(queryset.db):
         query = _search_query(q)
         return (
-            queryset.filter(search_vector=query)
+            queryset.filter(pk__in=_candidates(queryset, query))
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
                 snippet=_headline(
@@ -157,19 +195,16 @@ def search_notes(queryset: QuerySet[Note], q: str) -> QuerySet[Note]:
             .order_by("-rank", "id")
         )
 
-    words = _words(q)
-    if not words:
+    terms = _web_terms(q)
+    if not terms:
         return queryset.none()
-    for word in words:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(body_markdown__icontains=word))
-    # SQLite's LOWER folds ASCII only; a word it cannot find starts the excerpt at the top.
-    # The excerpt is markdown, wider than the snippet: `note_snippet` turns it into plain text
-    # and cuts the snippet from its middle, away from markup cut off at its edges.
-    first_match = StrIndex(Lower("body_markdown"), Value(words[0]))
-    excerpt = Substr("body_markdown", Greatest(first_match - _EXCERPT_LEAD, 1), _EXCERPT_CHARS)
-    return queryset.annotate(
-        rank=_UNRANKED, snippet=ExpressionWrapper(excerpt, output_field=_MarkedText(words))
-    ).order_by("-id")
+    table = NOTE_FTS_TABLE
+    highlighted = _fts_highlight(queryset.model, table, 1, terms)
+    return (
+        queryset.filter(_fts_matches(table, terms))
+        .annotate(rank=_UNRANKED, snippet=Coalesce(highlighted, F("body_markdown")))
+        .order_by("-id")
+    )
 
 
 def snippet_html(raw: str) -> SafeString:
@@ -241,10 +276,6 @@ def plain_text(markdown: str) -> str:
     return _SPACES.sub(" ", unescape(text)).strip()
 
 
-def _any_word(field: str, words: list[str]) -> Q:
-    return Q(*(Q(**{f"{field}__icontains": word}) for word in words), _connector=Q.OR)
-
-
 def _unmarked(text: str) -> str:
     return text.replace(MATCH_START, "").replace(MATCH_STOP, "")
 
@@ -259,6 +290,16 @@ def _search_query(q: str) -> SearchQuery:
     return SearchQuery(q.replace("\x00", ""), search_type="websearch", config=SEARCH_CONFIG)
 
 
+def _prefix_query(q: str) -> SearchQuery:
+    # Words of `\w+` only, each quoted: nothing the editor types is read as tsquery syntax.
+    words = re.findall(r"\w+", q)
+    return SearchQuery(
+        " & ".join(f"'{word}':*" for word in words) or "''",
+        search_type="raw",
+        config=SEARCH_CONFIG,
+    )
+
+
 def _headline(field, query: SearchQuery, **options) -> SearchHeadline:
     return SearchHeadline(
         field,
@@ -270,27 +311,142 @@ def _headline(field, query: SearchQuery, **options) -> SearchHeadline:
     )
 
 
-def _words(q: str) -> list[str]:
-    """The distinct words of `q`, lowercased; punctuation and search operators are dropped."""
-    return list(dict.fromkeys(word.lower() for word in re.findall(r"\w+", q)))
-
-
 _UNRANKED = Value(1.0, output_field=FloatField())
 
 
-class _MarkedText(models.TextField):
-    """Text read back with the query's words marked as ts_headline would: SQLite's snippet."""
+def _candidates(queryset: QuerySet, query: SearchQuery) -> QuerySet:
+    """The ids of the first `SEARCH_MAX_CANDIDATES` rows of `queryset` matching `query`, in
+    the order the index gives them: the rows a search ranks."""
+    return queryset.filter(search_vector=query).order_by().values("pk")[:SEARCH_MAX_CANDIDATES]
 
-    def __init__(self, words: list[str]) -> None:
-        super().__init__()
-        # Longest first, so that a word containing another is marked whole.
-        alternatives = sorted(map(re.escape, words), key=len, reverse=True)
-        self.words = re.compile("|".join(alternatives), re.IGNORECASE)
+
+# SQLite's full-text index ----------------------------------------------------------------------
+#
+# Two FTS5 tables, made by migration claims 0007 on SQLite only, hold a copy of what the
+# PostgreSQL vectors are made of, stemmed by the Porter stemmer: `claims_claim_fts` a claim's
+# text, quotes and published arguments (rowid = the claim's id), `claims_note_fts` a note's
+# title and body (rowid = the note's id). `search_index_refresh_claims` and
+# `search_index_refresh_notes` rewrite their rows, as they recompute the vectors on PostgreSQL.
+
+CLAIM_FTS_TABLE = "claims_claim_fts"
+NOTE_FTS_TABLE = "claims_note_fts"
+# Between the quotes (and the arguments) of one claim in its FTS row: no word holds it, and the
+# tokenizer takes it for a space.
+_PART_SEPARATOR = "\x1e"
+
+# A query term as websearch_to_tsquery reads one: `"a phrase"` (closed or not) or a word, each
+# perhaps negated by a `-` before it.
+_WEB_TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+
+
+@dataclass(frozen=True)
+class _TermGroup:
+    """Terms that must all hold: FTS5 phrases to find, and phrases to find none of."""
+
+    wanted: tuple[str, ...]
+    unwanted: tuple[str, ...]
+
+
+def _web_terms(q: str) -> list[_TermGroup]:
+    """`q` read as `websearch_to_tsquery` reads it: groups of terms joined by `or`.
+
+    Quoted phrases stay phrases, `-term` excludes it, `or` between terms offers either, and
+    the other terms must all occur. Each phrase is an FTS5 string of `\\w+` words, so nothing
+    the reader types is taken for FTS5 syntax. Punctuation alone gives no terms.
+    """
+    groups: list[tuple[list[str], list[str]]] = [([], [])]
+    for match in _WEB_TERM.finditer(q):
+        quoted_negation, quoted, negation, word = match.groups()
+        if quoted is None and word.lower() == "or":
+            if groups[-1] != ([], []):
+                groups.append(([], []))
+            continue
+        words = re.findall(r"\w+", quoted if quoted is not None else word)
+        if not words:
+            continue
+        phrase = '"' + " ".join(words) + '"'
+        wanted, unwanted = groups[-1]
+        (unwanted if (quoted_negation or negation) else wanted).append(phrase)
+    return [
+        _TermGroup(tuple(wanted), tuple(unwanted))
+        for wanted, unwanted in groups
+        if wanted or unwanted
+    ]
+
+
+def _prefix_terms(q: str) -> list[_TermGroup]:
+    """Each word of `q` as an FTS5 prefix: all must begin words of the row."""
+    words = re.findall(r"\w+", q)
+    return [_TermGroup(tuple(f'"{word}"*' for word in words), ())] if words else []
+
+
+def _fts_expression(groups: Iterable[_TermGroup]) -> str:
+    """An FTS5 query for the groups that want a phrase (FTS5 has no lone NOT)."""
+    parts = []
+    for group in groups:
+        if group.wanted:
+            parts.append(" NOT ".join(["(" + " AND ".join(group.wanted) + ")", *group.unwanted]))
+    return " OR ".join(f"({part})" for part in parts)
+
+
+def _fts_rowids(table: str, expression: str) -> RawSQL:
+    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression])
+
+
+def _fts_matches(table: str, groups: list[_TermGroup]) -> Q:
+    """The rows the FTS5 `table` finds for these groups, as a filter on their ids."""
+    found = Q(pk__in=[])
+    if expression := _fts_expression(groups):
+        found |= Q(pk__in=_fts_rowids(table, expression))
+    for group in groups:
+        if not group.wanted:
+            # Only words to leave out: every row that has none of them.
+            found |= ~Q(pk__in=_fts_rowids(table, " OR ".join(group.unwanted)))
+    return found
+
+
+def _fts_highlight(model: type[models.Model], table: str, column: int, groups) -> RawSQL:
+    """Column `column` of the row's FTS entry with the matches of the wanted terms marked;
+    NULL when no wanted term occurs in the row.
+
+    Correlated by the outer table's own name: for a queryset read as it is, not nested in
+    another query (which would rename the table).
+    """
+    expression = _fts_expression(groups)
+    if not expression:
+        return RawSQL("NULL", [], output_field=models.TextField())
+    outer = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    return RawSQL(
+        f"SELECT highlight({table}, {column}, char(2), char(3)) FROM {table} "
+        f"WHERE {table} MATCH %s AND rowid = {outer}",
+        [expression],
+        output_field=models.TextField(),
+    )
+
+
+class _FirstMarked(models.TextField):
+    """Quotes (or arguments) read back from their FTS column: the first that holds a match."""
 
     def from_db_value(self, value: str | None, expression, connection) -> str | None:
         if value is None:
             return None
-        return self.words.sub(lambda match: f"{MATCH_START}{match[0]}{MATCH_STOP}", value)
+        return next((part for part in value.split(_PART_SEPARATOR) if MATCH_START in part), None)
+
+
+def _fts_refresh(using: str, table: str, ids: list[int], rows: Iterable[tuple]) -> None:
+    """Replace the FTS rows of `ids` by `rows` (rowid first): those of ids no longer stored
+    are only deleted."""
+    with connections[using].cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(ids))
+        cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({placeholders})", ids)
+        columns = _FTS_COLUMNS[table]
+        values = ", ".join(["%s"] * (len(columns) + 1))
+        cursor.executemany(
+            f"INSERT INTO {table} (rowid, {', '.join(columns)}) VALUES ({values})", list(rows)
+        )
+
+
+_FTS_COLUMNS = {CLAIM_FTS_TABLE: ("text", "quotes", "arguments"), NOTE_FTS_TABLE: ("title", "body")}
 
 
 # Keeping the index fresh ---------------------------------------------------------------------
@@ -304,12 +460,14 @@ def search_index_refresh_claims(
 ) -> Failures:
     """Recompute the vectors of these claims now, in SQL, one UPDATE per batch.
 
-    Returns the claims whose vector could not be computed; see `_refresh`. Does nothing on
-    SQLite. `apps` lets a data migration pass its historical models.
+    Returns the claims whose vector could not be computed; see `_refresh`. On SQLite,
+    rewrites their rows of the FTS5 index instead. `apps` lets a data migration pass its
+    historical models.
     """
-    if not is_full_text(using):
-        return {}
     claim_model = apps.get_model("claims", "Claim")
+    if not is_full_text(using):
+        _batched(claim_ids, lambda batch: _fts_refresh_claims(batch, apps=apps, using=using))
+        return {}
     return _refresh(claim_model, _claim_vector(apps), claim_ids, using)
 
 
@@ -318,12 +476,23 @@ def search_index_refresh_notes(
 ) -> Failures:
     """Recompute the vectors of these notes now, in SQL, one UPDATE per batch.
 
-    Returns the notes whose vector could not be computed; see `_refresh`. Does nothing on
-    SQLite. `apps` lets a data migration pass its historical models.
+    Returns the notes whose vector could not be computed; see `_refresh`. On SQLite,
+    rewrites their rows of the FTS5 index instead. `apps` lets a data migration pass its
+    historical models.
     """
-    if not is_full_text(using):
-        return {}
     note_model = apps.get_model("notes", "Note")
+    if not is_full_text(using):
+        notes = note_model._default_manager.using(using)
+        _batched(
+            note_ids,
+            lambda batch: _fts_refresh(
+                using,
+                NOTE_FTS_TABLE,
+                batch,
+                notes.filter(pk__in=batch).values_list("pk", "title", "body_markdown"),
+            ),
+        )
+        return {}
     return _refresh(note_model, _note_vector(), note_ids, using)
 
 
@@ -331,15 +500,49 @@ def search_index_rebuild(*, apps: Apps = global_apps, using: str = DEFAULT_DB_AL
     """Recompute every vector: after loading a dump, or for rows older than the index.
 
     A row whose vector cannot be computed is left unsearchable and logged; it fails nothing.
+    On SQLite, rewrites the full-text index instead.
     """
-    if not is_full_text(using):
-        return
     claims = apps.get_model("claims", "Claim")._default_manager.using(using)
     notes = apps.get_model("notes", "Note")._default_manager.using(using)
     claim_ids = claims.values_list("pk", flat=True)
     note_ids = notes.values_list("pk", flat=True)
     _log_failures("claim", search_index_refresh_claims(claim_ids, apps=apps, using=using))
     _log_failures("note", search_index_refresh_notes(note_ids, apps=apps, using=using))
+
+
+def _batched(ids: Iterable[int], refresh) -> None:
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), REFRESH_BATCH_SIZE):
+        refresh(ids[start : start + REFRESH_BATCH_SIZE])
+
+
+def _fts_refresh_claims(batch: list[int], *, apps: Apps, using: str) -> None:
+    """Rewrite the FTS rows of these claims from their text, quotes and published arguments."""
+    claims = apps.get_model("claims", "Claim")._default_manager.using(using)
+    appearances = apps.get_model("claims", "Appearance")._default_manager.using(using)
+    arguments = apps.get_model("claims", "Argument")._default_manager.using(using)
+    quotes: dict[int, list[str]] = {}
+    for claim_id, quote in (
+        appearances.filter(claim__in=batch).order_by("id").values_list("claim_id", "quote")
+    ):
+        quotes.setdefault(claim_id, []).append(quote)
+    argued: dict[int, list[str]] = {}
+    for claim_id, text in (
+        arguments.filter(claim__in=batch, status=Status.PUBLISHED)
+        .order_by("id")
+        .values_list("claim_id", "text")
+    ):
+        argued.setdefault(claim_id, []).append(text)
+    rows = (
+        (
+            pk,
+            text,
+            _PART_SEPARATOR.join(quotes.get(pk, [])),
+            _PART_SEPARATOR.join(argued.get(pk, [])),
+        )
+        for pk, text in claims.filter(pk__in=batch).values_list("pk", "text")
+    )
+    _fts_refresh(using, CLAIM_FTS_TABLE, batch, rows)
 
 
 def _claim_vector(apps: Apps) -> CombinedSearchVector:
@@ -440,7 +643,8 @@ _pending = _PendingRefresh()
 def search_index_refresh_on_commit(
     *, claim_ids: Iterable[int] = (), note_ids: Iterable[int] = ()
 ) -> None:
-    """Recompute these vectors once the current transaction commits (at once outside one).
+    """Recompute these vectors (on SQLite, these rows of the FTS5 index) once the current
+    transaction commits (at once outside one).
 
     After the commit, because the refresh then reads every committed change, including those of
     transactions that ran alongside this one; inside it, a vector could be computed from a
@@ -455,8 +659,6 @@ def search_index_refresh_on_commit(
     over by a rolled-back transaction are refreshed with the next ones, which only recomputes
     them from what is committed.
     """
-    if not is_full_text():
-        return
     _pending.claim_ids.update(claim_ids)
     _pending.note_ids.update(note_ids)
     # Robust: the change is committed whatever happens here, and `search_index_rebuild`
@@ -534,7 +736,7 @@ def _claim_part_saving(
     **kwargs,
 ) -> None:
     """Refresh the claim an appearance or argument leaves too, as in a merge."""
-    if instance._state.adding or not is_full_text():
+    if instance._state.adding:
         return
     if update_fields is not None and update_fields.isdisjoint({"claim", "claim_id"}):
         return

@@ -1,12 +1,15 @@
 """The editors' admin for channels, videos, topics and notes."""
 
 from django.contrib import admin
-from django.db.models import Count
+from django.contrib.postgres.search import SearchQuery
+from django.db import connections
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from notes.admin_scale import ScaleAdminMixin
 from notes.models import Channel, Note, Topic, Video, WikiLink
 from notes.rendering import render_note_html
 from notes.selectors import resolve_link_targets
@@ -59,7 +62,7 @@ class ChannelAdmin(HistoryAdmin):
 
 
 @admin.register(Video)
-class VideoAdmin(HistoryAdmin):
+class VideoAdmin(ScaleAdminMixin, HistoryAdmin):
     list_display = ["title", "youtube_id", "channel", "published_on", "watch_link"]
     list_filter = ["channel"]
     list_select_related = ["channel"]
@@ -125,12 +128,28 @@ def admin_link_for(slugs):
     return link_for
 
 
+def note_search(queryset: QuerySet[Note], term: str) -> QuerySet[Note]:
+    """The admin's note search: on PostgreSQL the notes' full-text index (title and body) or
+    the exact slug; elsewhere each word anywhere in the title, slug or body."""
+    if connections[queryset.db].vendor != "postgresql":
+        for word in term.split():
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(slug__icontains=word)
+                | Q(body_markdown__icontains=word)
+            )
+        return queryset
+    query = SearchQuery(term.replace("\x00", ""), search_type="websearch", config="english")
+    return queryset.filter(Q(search_vector=query) | Q(slug=term))
+
+
 @admin.register(Note)
-class NoteAdmin(HistoryAdmin):
+class NoteAdmin(ScaleAdminMixin, HistoryAdmin):
     list_display = ["title", "slug", "video", "link_count", "updated_at"]
     list_filter = ["video__channel"]
     list_select_related = ["video"]
     search_fields = ["title", "slug", "body_markdown"]
+    full_text_search = staticmethod(note_search)
     autocomplete_fields = ["video"]
     readonly_fields = ["rendered", "source_path", "content_hash", "created_at", "updated_at"]
     fieldsets = [
@@ -141,14 +160,13 @@ class NoteAdmin(HistoryAdmin):
     ]
     inlines = [WikiLinkInline]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(link_count=Count("links"))
+    page_annotations = {"link_count": Count("links")}
 
     def lookup_allowed(self, lookup, value, request=None):
         # A topic's wikilinks lead here filtered by target: the notes that link to the topic.
         return lookup == "links__target_slug" or super().lookup_allowed(lookup, value, request)
 
-    @admin.display(description="links", ordering="link_count")
+    @admin.display(description="links")
     def link_count(self, note: Note) -> int:
         return note.link_count
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
-from claims.search import search_claims
+from claims.search import claims_matching
 from notes.models import YOUTUBE_ID_PATTERN, Channel, Topic, Video
 
 #: The keys the filters take, as the schema states them. Slugs are Django's Unicode slugs.
@@ -104,7 +104,7 @@ class ClaimFilter(django_filters.FilterSet):
         q = q.strip()
         if not q:
             raise ValidationError({"q": ["Give at least one word to search for."]})
-        return search_claims(queryset, q)
+        return claims_matching(queryset, q)
 
 
 class ArgumentFilter(django_filters.FilterSet):

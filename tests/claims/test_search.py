@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from claims import search, services
 from claims.models import Claim, Stance, Status
 from claims.search import (
+    claims_matching,
+    note_snippet,
     search_claims,
     search_index_rebuild,
     search_notes,
@@ -256,7 +258,6 @@ def test_a_match_in_a_note_title_ranks_above_a_match_in_its_body(committed):
     assert found_notes("photography") == [by_title, by_body]
 
 
-@postgres_only
 def test_words_match_by_their_stem(committed):
     with committed():
         claim = PublishedClaimFactory(text="Open-sourcing AI models makes them safer")
@@ -267,7 +268,33 @@ def test_words_match_by_their_stem(committed):
     )
 
 
-@postgres_only
+def test_a_plural_finds_the_singular_in_text_quotes_arguments_and_notes(committed):
+    with committed():
+        by_text = PublishedClaimFactory(text="A transformer reads the whole sentence")
+        by_quote = PublishedClaimFactory(text="Attention is enough")
+        AppearanceFactory(claim=by_quote, quote="the transformer wins")
+        by_argument = PublishedClaimFactory(text="Recurrent nets are over")
+        ArgumentFactory(claim=by_argument, text="A transformer beat them", status=Status.PUBLISHED)
+        note = NoteFactory(title="Architectures", body_markdown="The transformer, explained.")
+
+    found = found_claims("transformers")
+
+    assert set(found) == {by_text, by_quote, by_argument}
+    assert found_notes("transformers") == [note]
+    snippets = {claim.pk: claim for claim in found}
+    assert snippet_html(snippets[by_text.pk].snippet) == (
+        "A <mark>transformer</mark> reads the whole sentence"
+    )
+    assert snippet_html(snippets[by_quote.pk].quote_snippet) == "the <mark>transformer</mark> wins"
+    assert snippet_html(snippets[by_argument.pk].argument_snippet) == (
+        "A <mark>transformer</mark> beat them"
+    )
+    assert snippets[by_text.pk].quote_snippet is None
+    assert "<mark>transformer</mark>" in snippet_html(
+        note_snippet(found_notes("transformers")[0].snippet)
+    )
+
+
 def test_web_search_syntax_excludes_words_and_matches_phrases(committed):
     with committed():
         open_claim = PublishedClaimFactory(text="Open models are safer")
@@ -276,6 +303,68 @@ def test_web_search_syntax_excludes_words_and_matches_phrases(committed):
     assert found_claims("safer -closed") == [open_claim]
     assert found_claims('"closed models"') == [closed_claim]
     assert found_claims('"safer models"') == []
+
+
+def test_web_search_syntax_offers_alternatives_with_or(committed):
+    with committed():
+        open_claim = PublishedClaimFactory(text="Open weights invite audits")
+        closed_claim = PublishedClaimFactory(text="Closed weights hide flaws")
+        PublishedClaimFactory(text="Phones take photos")
+
+    assert set(found_claims("audits or flaws")) == {open_claim, closed_claim}
+    assert set(found_claims("weights audits OR flaws")) == {open_claim, closed_claim}
+    assert found_claims('"open weights" or photographs -phones') == [open_claim]
+    assert found_claims('weights -"hide flaws"') == [open_claim]
+
+
+def test_a_query_of_excluded_words_only_finds_what_lacks_them(committed):
+    with committed():
+        open_claim = PublishedClaimFactory(text="Open weights invite audits")
+        PublishedClaimFactory(text="Closed weights hide flaws")
+        ClaimFactory(text="A draft without the word")
+
+    assert found_claims("-closed") == [open_claim]
+
+
+def test_syntax_of_the_index_is_searched_for_as_words(committed):
+    with committed():
+        claim = PublishedClaimFactory(text="Near the column and the star")
+
+    # FTS5 would read NEAR, AND, a column filter and a prefix star as operators.
+    assert found_claims("NEAR column: star*") == [claim]
+    assert found_claims("text:near") == []
+
+
+@postgres_only
+def test_ranking_reads_at_most_the_capped_candidates(committed, monkeypatch):
+    with committed():
+        for number in range(5):
+            PublishedClaimFactory(text=f"Open models number {number}")
+        for number in range(3):
+            NoteFactory(title=f"Open models {number}", body_markdown="Open models.")
+    monkeypatch.setattr(search, "SEARCH_MAX_CANDIDATES", 2)
+
+    assert len(found_claims("models")) == 2
+    assert len(found_notes("models")) == 2
+
+
+@pytest.mark.parametrize("few", [1, 100])
+def test_the_claim_list_finds_the_same_claims_whether_a_word_is_rare_or_common(
+    committed, monkeypatch, few
+):
+    """Past `LIST_FEW_MATCHES` matches, PostgreSQL walks the list's order instead of
+    listing the ids the index gives: the same claims, in the same order, either way."""
+    with committed():
+        matching = [PublishedClaimFactory(text=f"Open models number {n}") for n in range(3)]
+        ClaimFactory(text="A draft about models")
+        PublishedClaimFactory(text="Phones take photos")
+    monkeypatch.setattr(search, "LIST_FEW_MATCHES", few)
+
+    found = claims_matching(Claim.objects.published().order_by("-published_at", "-id"), "models")
+
+    assert list(found) == sorted(
+        matching, key=lambda claim: (claim.published_at, claim.pk), reverse=True
+    )
 
 
 @postgres_only
