@@ -1,7 +1,8 @@
 """Conditional GET and the shared response cache, for the API's views and the public pages alike.
 
-The content revision (`notes.revisions`) moves on every committed change to public content, so
-one cheap read tells whether anything a response is built from may have changed since: a
+The revision of the kinds of content a response is built from (`notes.revisions.current_of`)
+moves on every committed change to them, so one cheap read tells whether anything the response
+shows may have changed since: a
 client's copy is current when its ETag or Last-Modified names the current revision, and a
 rendered 200 can be kept under a key naming the revision and served again until it moves. A
 representation is an absolute address (responses hold absolute URLs) and the renderer chosen
@@ -18,7 +19,7 @@ nor stored in it, and gets no early 304 (`is_anonymous`).
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.conf import settings
@@ -110,12 +111,34 @@ def not_modified(revision: Revision, etag: str) -> HttpResponseNotModified:
     return response
 
 
-def conditional_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def early_not_modified(
+    request: HttpRequest, kinds: Iterable[str], renderer_format: str
+) -> HttpResponseNotModified | None:
+    """A 304 for an anonymous reader whose If-None-Match names the current representation,
+    decided from the revision of `kinds` alone, before any view code runs; else None.
+
+    Only If-None-Match: its ETag names the exact address, which answered 200 when the client
+    got it, so the 304 cannot hide a 400 or a 404 the way a bare If-Modified-Since could.
+    """
+    if "If-None-Match" not in request.headers or not is_anonymous(request):
+        return None
+    revision = revisions.current_of(kinds)
+    etag = representation_etag(revision, request.build_absolute_uri(), renderer_format)
+    if not client_is_current(request, revision, etag):
+        return None
+    return not_modified(revision, etag)
+
+
+def conditional_page(
+    view: Callable[..., HttpResponseBase], *, kinds: Iterable[str] = revisions.KINDS
+) -> Callable[..., HttpResponseBase]:
     """A public page's view, with validators, 304s and the shared cache for anonymous readers.
 
-    Only a 200 gets validators or is kept: a 404 or a redirect is built anew each time. Pages
-    vary on Cookie, since a logged-in reader's page is built for them alone and is not cached.
+    `kinds` are the kinds of content the page shows (all of them unless said). Only a 200 gets
+    validators or is kept: a 404 or a redirect is built anew each time. Pages vary on Cookie,
+    since a logged-in reader's page is built for them alone and is not cached.
     """
+    kinds = tuple(kinds)
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
@@ -123,7 +146,7 @@ def conditional_page(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, ["Cookie"])
             return response
-        revision = revisions.current()
+        revision = revisions.current_of(kinds)
         etag = representation_etag(revision, request.build_absolute_uri(), "html")
         if client_is_current(request, revision, etag):
             return not_modified(revision, etag)
