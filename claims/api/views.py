@@ -180,14 +180,24 @@ class ClaimViewSet(PublicReadViewSet):
     revision_kinds = {"list": CLAIM_KINDS, "retrieve": CLAIM_KINDS}
 
     def get_queryset(self):
+        # The JSON is built from plain rows (`selectors.with_public_rows`); the ClaimReview
+        # reads model instances.
         if self.action == "list":
-            return selectors.claim_list()
-        return selectors.claim_detail()
+            return selectors.claim_list_rows()
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if renderer is not None and renderer.format == "jsonld":
+            return selectors.claim_detail()
+        return selectors.claim_detail_rows()
 
     def get_serializer_class(self):
         if self.action == "list":
             return serializers.ClaimListSerializer
         return serializers.ClaimDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        claims = selectors.with_public_rows(page)
+        return self.get_paginated_response(self.get_serializer(claims, many=True).data)
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -201,6 +211,7 @@ class ClaimViewSet(PublicReadViewSet):
             if claim.status != Status.PUBLISHED:
                 raise exceptions.NotFound("A retracted claim has no ClaimReview.")
             return Response(self._claim_review(claim))
+        selectors.with_public_rows([claim], arguments=True)
         return Response(self.get_serializer(claim).data)
 
     def _claim_review(self, claim: Claim) -> dict:
