@@ -4,6 +4,10 @@ Every time anchor carries `start_seconds`, `end_seconds`, a `timestamp` label (`
 and a `url` that opens the video at that second.
 """
 
+import re
+from urllib.parse import quote
+
+from django.utils.http import RFC3986_SUBDELIMS
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -142,13 +146,19 @@ class ArgumentListSerializer(ArgumentSerializer):
         fields = ["claim", *ArgumentSerializer.Meta.fields]
 
 
+#: What Django's `reverse` leaves unquoted (`django.urls.resolvers`), and the slugs whose
+#: reversed form is only that quoting.
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
+_WORDS = re.compile(r"[-\w]+")
+
+
 class Links:
     """The absolute API addresses one request's answer links to, each view's reversed once.
 
     An id is a run of digits, which no URL quoting changes, so a claim's or an annotation's
-    address is its view's address for any id with the id put in; a slug is reversed once
-    per slug, as reversing quotes what a slug may hold. Reversed as DRF's hyperlinked fields
-    do, they keep the request's `?format=`.
+    address is its view's address for any id with the id put in; a slug of word characters
+    and hyphens is put in quoted as reversing quotes it, and any other slug is reversed.
+    Reversed as DRF's hyperlinked fields do, they keep the request's `?format=`.
     """
 
     #: An id no row has, whose digits mark where an id goes in a reversed address.
@@ -160,6 +170,7 @@ class Links:
         # `jsonld_url` names the claim itself, whatever the format suffix of this request.
         self._claim_itself = self._template("api:claim-detail", None)
         self._annotation = self._template("api:annotation-detail", format)
+        self._topic = self._template("api:topic-detail", format)
         self._topics: dict[str, str] = {}
 
     def _template(self, view_name: str, format: str | None) -> tuple[str, str]:
@@ -179,9 +190,12 @@ class Links:
     def topic(self, slug: str) -> str:
         url = self._topics.get(slug)
         if url is None:
-            url = reverse(
-                "api:topic-detail", args=[slug], request=self._request, format=self._format
-            )
+            if _WORDS.fullmatch(slug):
+                url = f"{self._topic[0]}{quote(slug, safe=_URL_SAFE)}{self._topic[1]}"
+            else:
+                url = reverse(
+                    "api:topic-detail", args=[slug], request=self._request, format=self._format
+                )
             self._topics[slug] = url
         return url
 

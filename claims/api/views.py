@@ -194,6 +194,13 @@ class ClaimViewSet(PublicReadViewSet):
             return serializers.ClaimListSerializer
         return serializers.ClaimDetailSerializer
 
+    def filter_queryset(self, queryset):
+        # DRF filters a detail's queryset too; a detail takes no filter parameters (see
+        # `allowed_query_params`), and building the filter set cost more than the rest.
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         claims = selectors.with_public_rows(page)

@@ -15,11 +15,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def varied(example):
-    """Besides the worked example: a claim without speaker or end second, with topics, and an
-    argument resting on a published premise and one on a draft."""
+    """Besides the worked example: a claim without speaker or end second, with topics of
+    varied slugs, and an argument resting on a published premise and one on a draft."""
     appearance = AppearanceFactory(speaker=None, end_seconds=None, start_seconds=0)
     claim = services.claim_publish(claim=appearance.claim, actor=None)
-    claim.topics.set([TopicFactory(slug="zeta"), TopicFactory(slug="alpha")])
+    # Slugs as reversing quotes them: plain, with non-ASCII letters, and with neither.
+    claim.topics.set([TopicFactory(slug=slug) for slug in ("zeta", "alpha", "économie", "a.b c+d")])
     arguments = [
         services.argument_publish(
             argument=ArgumentFactory(claim=claim, premise=example.claim, stance=stance), actor=None
