@@ -12,6 +12,7 @@ for lists), whatever its size.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import chain
 
 from django.db.models import (
@@ -92,18 +93,9 @@ def _topics() -> Prefetch:
 
 def claim_list() -> QuerySet[Claim]:
     """Published claims with their appearances, topics and argument counts."""
-    return (
-        Claim.objects.published()
-        # The search vector is as long as the text it indexes, and no response shows it.
-        .defer("search_vector")
-        .annotate(
-            arguments_for_count=_published_argument_count(Stance.FOR),
-            arguments_against_count=_published_argument_count(Stance.AGAINST),
-        )
-        .prefetch_related(
-            Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
-            _topics(),
-        )
+    return claim_list_rows().prefetch_related(
+        Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
+        _topics(),
     )
 
 
@@ -114,32 +106,81 @@ def claim_detail() -> QuerySet[Claim]:
     reason and the claim they were merged into; their appearances and arguments come back
     empty. Drafts don't come back at all.
     """
-    return (
-        Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
-        .defer("search_vector")
-        .select_related("merged_into")
-        .defer("merged_into__search_vector")
-        .prefetch_related(
-            Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
-            _topics(),
-            Prefetch(
-                "arguments",
-                queryset=_public_arguments().order_by("start_seconds", "id"),
-                to_attr="public_arguments",
-            ),
-        )
+    return claim_detail_rows().prefetch_related(
+        Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
+        _topics(),
+        Prefetch(
+            "arguments",
+            queryset=_public_arguments().order_by("start_seconds", "id"),
+            to_attr="public_arguments",
+        ),
     )
+
+
+# The querysets below are built once per process and cloned for each use (`.all()`): building
+# one, with its subqueries and filtered relations, cost more than running it, and a clone
+# never shares the original's results.
 
 
 def claim_list_rows() -> QuerySet[Claim]:
     """`claim_list` without its prefetching: `with_public_rows` completes a page of it."""
-    return claim_list().prefetch_related(None)
+    return _claim_list_rows().all()
+
+
+@cache
+def _claim_list_rows() -> QuerySet[Claim]:
+    return (
+        Claim.objects.published()
+        # The search vector is as long as the text it indexes, and no response shows it.
+        .defer("search_vector")
+        .annotate(
+            arguments_for_count=_published_argument_count(Stance.FOR),
+            arguments_against_count=_published_argument_count(Stance.AGAINST),
+        )
+    )
 
 
 def claim_detail_rows() -> QuerySet[Claim]:
     """`claim_detail` without its prefetching: `with_public_rows(..., arguments=True)`
     completes it."""
-    return claim_detail().prefetch_related(None)
+    return _claim_detail_rows().all()
+
+
+@cache
+def _claim_detail_rows() -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
+        .defer("search_vector")
+        .select_related("merged_into")
+        .defer("merged_into__search_vector")
+    )
+
+
+@cache
+def _appearance_rows() -> QuerySet[Appearance]:
+    return _public_appearances().values(*APPEARANCE_ROW)
+
+
+@cache
+def _topic_rows() -> QuerySet:
+    return Claim.topics.through.objects.order_by("topic__slug").values(
+        "claim_id", "topic__slug", "topic__name"
+    )
+
+
+@cache
+def _argument_rows() -> QuerySet[Argument]:
+    return (
+        Argument.objects.published()
+        .filter(claim__status=Status.PUBLISHED)
+        .annotate(
+            public_premise=FilteredRelation(
+                "premise", condition=Q(premise__status=Status.PUBLISHED)
+            )
+        )
+        .order_by("start_seconds", "id")
+        .values(*ARGUMENT_ROW)
+    )
 
 
 def with_public_rows(claims: list[Claim], *, arguments: bool = False) -> list[Claim]:
@@ -152,34 +193,18 @@ def with_public_rows(claims: list[Claim], *, arguments: bool = False) -> list[Cl
     `claim_list` and `claim_detail`'s prefetching, in the same order.
     """
     ids = [claim.pk for claim in claims]
-    appearances = _public_appearances().filter(claim_id__in=ids).values(*APPEARANCE_ROW)
-    topics = (
-        Claim.topics.through.objects.filter(claim_id__in=ids)
-        .order_by("topic__slug")
-        .values("claim_id", "topic__slug", "topic__name")
-    )
-    by_claim: dict[str, dict[int, list[dict]]] = {"appearance_rows": {}, "topic_rows": {}}
-    for name, rows in (("appearance_rows", appearances), ("topic_rows", topics)):
-        for row in rows:
-            by_claim[name].setdefault(row["claim_id"], []).append(row)
+    queries = {
+        "appearance_rows": _appearance_rows().filter(claim_id__in=ids),
+        "topic_rows": _topic_rows().filter(claim_id__in=ids),
+    }
     if arguments:
-        by_claim["argument_rows"] = {}
-        published_arguments = (
-            Argument.objects.published()
-            .filter(claim__status=Status.PUBLISHED, claim_id__in=ids)
-            .annotate(
-                public_premise=FilteredRelation(
-                    "premise", condition=Q(premise__status=Status.PUBLISHED)
-                )
-            )
-            .order_by("start_seconds", "id")
-            .values(*ARGUMENT_ROW)
-        )
-        for row in published_arguments:
-            by_claim["argument_rows"].setdefault(row["claim_id"], []).append(row)
-    for claim in claims:
-        for name, rows in by_claim.items():
-            setattr(claim, name, rows.get(claim.pk, []))
+        queries["argument_rows"] = _argument_rows().filter(claim_id__in=ids)
+    for name, rows in queries.items():
+        by_claim: dict[int, list[dict]] = {}
+        for row in rows:
+            by_claim.setdefault(row["claim_id"], []).append(row)
+        for claim in claims:
+            setattr(claim, name, by_claim.get(claim.pk, []))
     return claims
 
 
