@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -26,7 +28,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -93,9 +95,13 @@ def _topics() -> Prefetch:
 
 def claim_list() -> QuerySet[Claim]:
     """Published claims with their appearances, topics and argument counts."""
-    return claim_list_rows().prefetch_related(
-        Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
-        _topics(),
+    return (
+        _claim_list_base()
+        .all()
+        .prefetch_related(
+            Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
+            _topics(),
+        )
     )
 
 
@@ -106,14 +112,18 @@ def claim_detail() -> QuerySet[Claim]:
     reason and the claim they were merged into; their appearances and arguments come back
     empty. Drafts don't come back at all.
     """
-    return claim_detail_rows().prefetch_related(
-        Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
-        _topics(),
-        Prefetch(
-            "arguments",
-            queryset=_public_arguments().order_by("start_seconds", "id"),
-            to_attr="public_arguments",
-        ),
+    return (
+        _claim_detail_base()
+        .all()
+        .prefetch_related(
+            Prefetch("appearances", queryset=_public_appearances(), to_attr="public_appearances"),
+            _topics(),
+            Prefetch(
+                "arguments",
+                queryset=_public_arguments().order_by("start_seconds", "id"),
+                to_attr="public_arguments",
+            ),
+        )
     )
 
 
@@ -129,6 +139,11 @@ def claim_list_rows() -> QuerySet[Claim]:
 
 @cache
 def _claim_list_rows() -> QuerySet[Claim]:
+    return _with_row_arrays(_claim_list_base(), arguments=False)
+
+
+@cache
+def _claim_list_base() -> QuerySet[Claim]:
     return (
         Claim.objects.published()
         # The search vector is as long as the text it indexes, and no response shows it.
@@ -148,6 +163,11 @@ def claim_detail_rows() -> QuerySet[Claim]:
 
 @cache
 def _claim_detail_rows() -> QuerySet[Claim]:
+    return _with_row_arrays(_claim_detail_base(), arguments=True)
+
+
+@cache
+def _claim_detail_base() -> QuerySet[Claim]:
     return (
         Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
         .defer("search_vector")
@@ -183,6 +203,28 @@ def _argument_rows() -> QuerySet[Argument]:
     )
 
 
+def _with_row_arrays(claims: QuerySet[Claim], *, arguments: bool) -> QuerySet[Claim]:
+    """On PostgreSQL, `claims` with the rows of `with_public_rows` as arrays of JSON objects
+    in each claim's row: one query for a whole page instead of one per kind of row, which
+    matters most when each round trip to the database waits for a busy machine. Other
+    databases get the rows from `with_public_rows`' queries."""
+    if connection.vendor != "postgresql":
+        return claims
+    rows = {"appearance_rows": _appearance_rows(), "topic_rows": _topic_rows()}
+    if arguments:
+        rows["argument_rows"] = _argument_rows()
+    return claims.annotate(
+        **{
+            name: ArraySubquery(
+                queryset.filter(claim_id=OuterRef("pk")).values(
+                    row=JSONObject(**{field: field for field in queryset.query.values_select})
+                )
+            )
+            for name, queryset in rows.items()
+        }
+    )
+
+
 def with_public_rows(claims: list[Claim], *, arguments: bool = False) -> list[Claim]:
     """Give each claim its public appearances (`appearance_rows`), topics (`topic_rows`) and,
     with `arguments`, published arguments (`argument_rows`) as plain dicts, one query each
@@ -200,6 +242,8 @@ def with_public_rows(claims: list[Claim], *, arguments: bool = False) -> list[Cl
     if arguments:
         queries["argument_rows"] = _argument_rows().filter(claim_id__in=ids)
     for name, rows in queries.items():
+        if claims and hasattr(claims[0], name):
+            continue  # in the claims' own rows already (`_with_row_arrays`)
         by_claim: dict[int, list[dict]] = {}
         for row in rows:
             by_claim.setdefault(row["claim_id"], []).append(row)

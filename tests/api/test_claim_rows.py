@@ -2,6 +2,7 @@
 than through their serializers' fields; both ways must give the very same documents."""
 
 import pytest
+from django.db import connection
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -64,13 +65,17 @@ def test_a_detail_from_rows_is_the_document_its_fields_give(varied, query):
         assert from_rows == through_fields, claim
 
 
-def test_rows_cost_one_query_each_whatever_the_number_of_claims(varied, django_assert_num_queries):
-    claims = list(selectors.claim_detail_rows())
+def test_rows_cost_a_constant_number_of_queries_whatever_the_number_of_claims(
+    varied, django_assert_num_queries
+):
+    # The claims, then one query per kind of row; on PostgreSQL the claims' own rows hold them.
+    in_rows = connection.vendor == "postgresql"
 
-    with django_assert_num_queries(3):
-        selectors.with_public_rows(claims, arguments=True)
-    with django_assert_num_queries(2):
-        selectors.with_public_rows(claims[:1])
+    with django_assert_num_queries(1 if in_rows else 4):
+        claims = selectors.with_public_rows(list(selectors.claim_detail_rows()), arguments=True)
+    with django_assert_num_queries(1 if in_rows else 3):
+        selectors.with_public_rows(list(selectors.claim_list_rows()[:1]))
 
     assert {claim.status for claim in claims} == {Status.PUBLISHED, Status.RETRACTED}
     assert all(claim.argument_rows == [] for claim in claims if claim.status == "retracted")
+    assert sum(len(claim.argument_rows) for claim in claims) == 4
