@@ -320,7 +320,7 @@ class PublicReadMixin:
         def conditional_view(request, *args, **kwargs):
             if (
                 request.method in ("GET", "HEAD")
-                and "If-None-Match" in request.headers
+                and "HTTP_IF_NONE_MATCH" in request.META
                 and kinds.get(request.method.lower())
             ):
                 renderer_format = _plain_renderer_format(request, kwargs, renderer_classes)
@@ -329,7 +329,9 @@ class PublicReadMixin:
                         request, kinds[request.method.lower()], renderer_format
                     )
                     if response is not None:
-                        patch_vary_headers(response, ["Accept"])
+                        # As DRF's answer varies: on the renderer, and on the login its
+                        # authentication reads from the session.
+                        patch_vary_headers(response, ["Accept", "Cookie"])
                         return response
             return view(request, *args, **kwargs)
 
@@ -435,13 +437,16 @@ def _plain_renderer_format(request, kwargs, renderer_classes) -> str | None:
     exactly. None when only DRF's negotiation can tell."""
     if "format" in kwargs:
         return None
-    try:
-        query = request.GET
-    except TooManyFieldsSent:
-        # DRF's path answers it in the API's error shape.
-        return None
-    if "format" in query:
-        return query["format"]
+    query_string = request.META.get("QUERY_STRING", "")
+    # Parsed only when it may name a format (`%66ormat` is `format` too).
+    if "format" in query_string or "%" in query_string:
+        try:
+            query = request.GET
+        except TooManyFieldsSent:
+            # DRF's path answers it in the API's error shape.
+            return None
+        if "format" in query:
+            return query["format"]
     accept = request.headers.get("Accept", "*/*").strip()
     if accept in ("", "*/*"):
         return renderer_classes[0].format

@@ -20,7 +20,8 @@ nor stored in it, and gets no early 304 (`is_anonymous`).
 
 import hashlib
 from collections.abc import Callable, Iterable
-from functools import wraps
+from datetime import datetime
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,11 +40,13 @@ def is_anonymous(request: HttpRequest) -> bool:
     """Whether the request is an anonymous reader's: no credentials that could change the answer.
 
     A session cookie alone does not count (a visitor who once saw a form keeps one); one that
-    maps to a logged-in user does. Reading `request.user` costs a query only when a session
-    cookie is sent.
+    maps to a logged-in user does. Without a session cookie nobody is logged in, so
+    `request.user` (a query when a session cookie is sent) is read only with one.
     """
-    if "Authorization" in request.headers:
+    if "HTTP_AUTHORIZATION" in request.META:
         return False
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return True
     user = getattr(request, "user", None)
     return user is None or not user.is_authenticated
 
@@ -66,7 +69,13 @@ def client_is_current(request: HttpRequest, revision: Revision, etag: str) -> bo
 
 def add_validators(response: HttpResponseBase, revision: Revision, etag: str) -> None:
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(revision.changed_at.timestamp())
+    response["Last-Modified"] = _last_modified(revision.changed_at)
+
+
+@lru_cache(maxsize=64)
+def _last_modified(changed_at: datetime) -> str:
+    # A few revisions are current at a time, and each is answered many times.
+    return http_date(changed_at.timestamp())
 
 
 def response_cache_key(revision: Revision, etag: str) -> str:
@@ -120,7 +129,7 @@ def early_not_modified(
     Only If-None-Match: its ETag names the exact address, which answered 200 when the client
     got it, so the 304 cannot hide a 400 or a 404 the way a bare If-Modified-Since could.
     """
-    if "If-None-Match" not in request.headers or not is_anonymous(request):
+    if "HTTP_IF_NONE_MATCH" not in request.META or not is_anonymous(request):
         return None
     revision = revisions.current_of(kinds)
     etag = representation_etag(revision, request.build_absolute_uri(), renderer_format)
