@@ -43,7 +43,8 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/claimtrack_bench"
 #: Written on the databases this script creates: only those does it drop and refill.
 BENCH_MARKER = "claimtrack api_bench: generated data, dropped and refilled by bench/api_bench.py"
 API_PATH = "/api/v1/claims/?page_size=20"
-TARGETS = {"api": 0.4, "not_modified": 0.55}
+#: Issue 3's targets; issue 10 raised the 304's from 0.55, once it was answered before DRF.
+TARGETS = {"api": 0.4, "not_modified": 0.8}
 
 # Sizes of the generated data besides the claims: "a few hundred videos".
 CHANNELS = 20

@@ -10,7 +10,9 @@ class ClaimsConfig(AppConfig):
         from claims.models import Appearance, Argument, Claim, Speaker
         from notes import revisions
 
-        revisions.track(Speaker, Claim, Appearance, Argument)
+        revisions.track(Claim, Appearance, kind="claims")
+        revisions.track(Argument, kind="arguments")
+        revisions.track(Speaker, kind="speakers")
 
         # The search index is derived data, kept fresh by signal receivers like a cache would
         # be; `claims.search.connect_receivers` says why signals are fine for it.

@@ -29,9 +29,9 @@ What a dump holds, and why:
   content needs none of it. A history row's `history_user` is written as the username, because
   a user id means nothing on another site, and loads as the target's user of that name, or null.
 - No derived data: fields declared `serialize=False` (the full-text `search_vector`),
-  generated columns, and the content revision (`notes.ContentRevision`), which only tells API
-  clients whether anything changed. The load recomputes the search index and bumps the
-  revision.
+  generated columns, and the content revisions (`notes.ContentRevision`, `notes.KindRevision`),
+  which only tell API clients whether anything changed. The load recomputes the search index
+  and bumps the revisions.
 
 A load goes into an empty database, in one transaction: a database that already holds rows, a
 bad header, a missing or wrong end line, or any line that cannot be loaded (bad JSON, unknown

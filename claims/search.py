@@ -674,7 +674,7 @@ def _refresh_pending() -> None:
     with transaction.atomic():
         _pending.failed_claims = search_index_refresh_claims(claim_ids)
         _pending.failed_notes = search_index_refresh_notes(note_ids)
-        revisions.bump()
+        revisions.bump(*(["claims"] if claim_ids else []), *(["notes"] if note_ids else []))
     _log_failures("claim", _pending.failed_claims)
     _log_failures("note", _pending.failed_notes)
 

@@ -569,5 +569,5 @@ def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = N
     )
     # Bulk creation sends no post_save: the search index and the revision hear of it here.
     search_index_refresh_on_commit(claim_ids=[claim.pk for claim in claims])
-    revisions.bump()
+    revisions.bump("claims", "topics")
     return len(claims)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from claims import selectors
 from claims.page_links import claim_review, wikilink_to_page
-from notes import routing
+from notes import revisions, routing
 from notes.http import conditional_page
 from notes.models import Channel, Note
 from notes.rendering import render_note_html
@@ -40,12 +40,20 @@ YOUTUBE_POLICY = {
 }
 
 
-def public_page(view):
-    """A public page: GET or HEAD only, with validators, 304s and the shared cache.
+#: The kinds of content (`notes.revisions.KINDS`) a claim's page shows: where it was made (videos,
+#: speakers), its topics, and its arguments, each with its premise's balance.
+CLAIM_PAGE_KINDS = ("claims", "arguments", "speakers", "topics", "videos")
+
+
+def public_page(view=None, *, kinds: tuple[str, ...] = revisions.KINDS):
+    """A public page built from `kinds` of content (all unless said): GET or HEAD only, with
+    validators, 304s and the shared cache.
 
     What it reads, the content revision included, may come from a replica (`notes.routing`).
     """
-    return require_safe(routing.public_view(conditional_page(view)))
+    if view is None:
+        return lambda view: public_page(view, kinds=kinds)
+    return require_safe(routing.public_view(conditional_page(view, kinds=kinds)))
 
 
 def render_notes(notes: list[Note]) -> dict[int, SafeString]:
@@ -108,7 +116,7 @@ def video(request: HttpRequest, youtube_id: str) -> HttpResponse:
     return TemplateResponse(request, "claims/video.html", context)
 
 
-@public_page
+@public_page(kinds=CLAIM_PAGE_KINDS)
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.claim_page(pk)
     if page is None:
@@ -129,7 +137,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "claims/claim.html", context)
 
 
-@public_page
+@public_page(kinds=("speakers", "claims", "videos"))
 def speaker(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(selectors.speaker_list(), slug=slug)
     appearances = _page(request, selectors.speaker_appearances(person))
@@ -144,7 +152,8 @@ def speaker(request: HttpRequest, slug: str) -> HttpResponse:
     return TemplateResponse(request, "claims/speaker.html", context)
 
 
-@public_page
+# Wikilinks lead to notes, channels (the videos' kind) and topic pages named by their slugs.
+@public_page(kinds=("notes", "videos"))
 def note(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.note_detail().filter(slug=slug).first()
     if found is None:
@@ -196,7 +205,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     return TemplateResponse(request, "claims/topic.html", context)
 
 
-@public_page
+@public_page(kinds=("claims", "arguments", "notes"))
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").replace("\x00", "").strip()
     kind = request.GET.get("type") if request.GET.get("type") in ("claim", "note") else None

@@ -9,4 +9,6 @@ class NotesConfig(AppConfig):
         from notes import revisions
         from notes.models import Channel, Note, Topic, Video
 
-        revisions.track(Channel, Video, Topic, Note)
+        revisions.track(Channel, Video, kind="videos")
+        revisions.track(Topic, kind="topics")
+        revisions.track(Note, kind="notes")

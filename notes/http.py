@@ -1,7 +1,8 @@
 """Conditional GET and the shared response cache, for the API's views and the public pages alike.
 
-The content revision (`notes.revisions`) moves on every committed change to public content, so
-one cheap read tells whether anything a response is built from may have changed since: a
+The revision of the kinds of content a response is built from (`notes.revisions.current_of`)
+moves on every committed change to them, so one cheap read tells whether anything the response
+shows may have changed since: a
 client's copy is current when its ETag or Last-Modified names the current revision, and a
 rendered 200 can be kept under a key naming the revision and served again until it moves. A
 representation is an absolute address (responses hold absolute URLs) and the renderer chosen
@@ -18,8 +19,9 @@ nor stored in it, and gets no early 304 (`is_anonymous`).
 """
 
 import hashlib
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -38,11 +40,13 @@ def is_anonymous(request: HttpRequest) -> bool:
     """Whether the request is an anonymous reader's: no credentials that could change the answer.
 
     A session cookie alone does not count (a visitor who once saw a form keeps one); one that
-    maps to a logged-in user does. Reading `request.user` costs a query only when a session
-    cookie is sent.
+    maps to a logged-in user does. Without a session cookie nobody is logged in, so
+    `request.user` (a query when a session cookie is sent) is read only with one.
     """
-    if "Authorization" in request.headers:
+    if "HTTP_AUTHORIZATION" in request.META:
         return False
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return True
     user = getattr(request, "user", None)
     return user is None or not user.is_authenticated
 
@@ -65,7 +69,13 @@ def client_is_current(request: HttpRequest, revision: Revision, etag: str) -> bo
 
 def add_validators(response: HttpResponseBase, revision: Revision, etag: str) -> None:
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(revision.changed_at.timestamp())
+    response["Last-Modified"] = _last_modified(revision.changed_at)
+
+
+@lru_cache(maxsize=64)
+def _last_modified(changed_at: datetime) -> str:
+    # A few revisions are current at a time, and each is answered many times.
+    return http_date(changed_at.timestamp())
 
 
 def response_cache_key(revision: Revision, etag: str) -> str:
@@ -110,12 +120,34 @@ def not_modified(revision: Revision, etag: str) -> HttpResponseNotModified:
     return response
 
 
-def conditional_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def early_not_modified(
+    request: HttpRequest, kinds: Iterable[str], renderer_format: str
+) -> HttpResponseNotModified | None:
+    """A 304 for an anonymous reader whose If-None-Match names the current representation,
+    decided from the revision of `kinds` alone, before any view code runs; else None.
+
+    Only If-None-Match: its ETag names the exact address, which answered 200 when the client
+    got it, so the 304 cannot hide a 400 or a 404 the way a bare If-Modified-Since could.
+    """
+    if "HTTP_IF_NONE_MATCH" not in request.META or not is_anonymous(request):
+        return None
+    revision = revisions.current_of(kinds)
+    etag = representation_etag(revision, request.build_absolute_uri(), renderer_format)
+    if not client_is_current(request, revision, etag):
+        return None
+    return not_modified(revision, etag)
+
+
+def conditional_page(
+    view: Callable[..., HttpResponseBase], *, kinds: Iterable[str] = revisions.KINDS
+) -> Callable[..., HttpResponseBase]:
     """A public page's view, with validators, 304s and the shared cache for anonymous readers.
 
-    Only a 200 gets validators or is kept: a 404 or a redirect is built anew each time. Pages
-    vary on Cookie, since a logged-in reader's page is built for them alone and is not cached.
+    `kinds` are the kinds of content the page shows (all of them unless said). Only a 200 gets
+    validators or is kept: a 404 or a redirect is built anew each time. Pages vary on Cookie,
+    since a logged-in reader's page is built for them alone and is not cached.
     """
+    kinds = tuple(kinds)
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
@@ -123,7 +155,7 @@ def conditional_page(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, ["Cookie"])
             return response
-        revision = revisions.current()
+        revision = revisions.current_of(kinds)
         etag = representation_etag(revision, request.build_absolute_uri(), "html")
         if client_is_current(request, revision, etag):
             return not_modified(revision, etag)

@@ -162,3 +162,15 @@ class ContentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.number} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class KindRevision(models.Model):
+    """The revision of one kind of public content (claims, speakers, …): the site's revision
+    number at its last change; see `notes.revisions`."""
+
+    kind = models.CharField(max_length=20, unique=True)
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} at revision {self.number}"

@@ -13,22 +13,33 @@ Each process trusts the revision it read for `CONTENT_REVISION_TRUST_SECONDS` (o
 default) before reading it again: HTTP dates have a one-second grain, so `Last-Modified` is
 never more precise than that, and a busy API then reads the row once a second instead of once
 a request. A process that writes forgets its copy at once.
+
+Each kind of content (`KINDS`) also keeps the site's number as it stood at its own last change,
+so a response built from claims and speakers, say, is current until one of those two kinds
+changes (`current_of`): an approved claim leaves the speakers list's ETag alone. Every bump moves
+the site's number, and the kinds it names take that new number, so the latest change among any
+set of kinds is the one with the highest number, and no two states of one set share a number.
+`bump()` without kinds changes them all.
 """
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import router, transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from notes.models import ContentRevision
+from notes.models import ContentRevision, KindRevision
+
+#: The kinds of public content, each with a revision of its own. A channel belongs to its
+#: videos, an appearance and a claim's topics to its claim.
+KINDS = ("claims", "arguments", "speakers", "topics", "videos", "notes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +76,55 @@ def current(*, using: str | None = None) -> Revision:
     return revision
 
 
+#: Before any change: the revision of a kind that never changed.
+_NEVER = Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
+
+#: The revisions of the kinds this process read last from each database alias, and when
+#: (time.monotonic()).
+_remembered_kinds: dict[str, tuple[float, dict[str, Revision]]] = {}
+
+
+def current_of(kinds: Iterable[str], *, using: str | None = None) -> Revision:
+    """The revision of what is built from `kinds`: their latest change, as `using` has it.
+
+    All kinds are read in one query and trusted like `current()`'s revision, so a request
+    that knows its kinds costs a lookup in this process's memory most of the time. By default
+    they are read from the alias public content is read from here and now, as in `current()`.
+    """
+    if using is None:
+        using = router.db_for_read(KindRevision)
+    now = time.monotonic()
+    remembered = _remembered_kinds.get(using)
+    if remembered is not None and now - remembered[0] < settings.CONTENT_REVISION_TRUST_SECONDS:
+        by_kind = remembered[1]
+    else:
+        by_kind = {
+            kind: Revision(number, changed_at)
+            for kind, number, changed_at in KindRevision.objects.using(using).values_list(
+                "kind", "number", "changed_at"
+            )
+        }
+        _remembered_kinds[using] = (now, by_kind)
+    return max(
+        (by_kind.get(kind, _NEVER) for kind in kinds),
+        key=lambda revision: revision.number,
+        default=_NEVER,
+    )
+
+
 def forget() -> None:
     """Make the next `current()` of this process read the revision again."""
     _remembered.clear()
+    _remembered_kinds.clear()
 
 
 class _Deferral(threading.local):
-    """This thread's `deferred()` blocks: how deep, and whether a change waits for a bump."""
+    """This thread's `deferred()` blocks: how deep, and which kinds changed, waiting for a bump."""
 
     depth = 0
-    changed = False
+
+    def __init__(self) -> None:
+        self.kinds: set[str] = set()
 
 
 _deferral = _Deferral()
@@ -95,51 +145,74 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _deferral.depth -= 1
-        changed = _deferral.changed and _deferral.depth == 0
+        changed = _deferral.kinds if _deferral.depth == 0 else set()
         if _deferral.depth == 0:
-            _deferral.changed = False
+            _deferral.kinds = set()
     if changed:
-        bump()
+        bump(*sorted(changed))
 
 
-def bump() -> None:
-    """Record that public content changed in the current transaction.
+def bump(*kinds: str) -> None:
+    """Record that public content of `kinds` (all of them when none is named) changed in the
+    current transaction.
 
     Inside `deferred()` the change is only noted, and the block bumps as it ends.
     """
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise ValueError(f"Unknown kinds of content: {', '.join(sorted(unknown))}.")
+    kinds = kinds or KINDS
     if _deferral.depth:
-        _deferral.changed = True
+        _deferral.kinds.update(kinds)
         return
+    changed_at = timezone.now()
     with transaction.atomic():
+        # The site's row first: its lock makes writers take turns, whatever kinds they change.
         updated = ContentRevision.objects.filter(pk=1).update(
-            number=F("number") + 1, changed_at=timezone.now()
+            number=F("number") + 1, changed_at=changed_at
         )
         if not updated:
             ContentRevision.objects.get_or_create(
-                pk=1, defaults={"number": 1, "changed_at": timezone.now()}
+                pk=1, defaults={"number": 1, "changed_at": changed_at}
+            )
+        site_number = Subquery(ContentRevision.objects.filter(pk=1).values("number")[:1])
+        updated = KindRevision.objects.filter(kind__in=kinds).update(
+            number=site_number, changed_at=changed_at
+        )
+        if updated < len(kinds):
+            # A kind's first change (rows are made by a migration, so only after a flush).
+            number = ContentRevision.objects.values_list("number", flat=True).get(pk=1)
+            KindRevision.objects.bulk_create(
+                [KindRevision(kind=kind, number=number, changed_at=changed_at) for kind in kinds],
+                update_conflicts=True,
+                unique_fields=["kind"],
+                update_fields=["number", "changed_at"],
             )
     # Now, for this transaction's own reads, and after the commit, for everyone else's.
     forget()
     transaction.on_commit(forget)
 
 
-def track(*models: type[Model]) -> None:
-    """Bump the revision whenever a row of `models` is saved or deleted.
+def track(*models: type[Model], kind: str) -> None:
+    """Bump the revision of `kind` whenever a row of `models` is saved or deleted, or the
+    rows a many-to-many field of theirs links change.
 
     The revision is derived data, like a cache key, so signal receivers are the right tool:
     they catch every write path (services, admin forms, history reverts) without each one
     having to remember. Bulk paths send no signals and call `bump` themselves.
     """
+    if kind not in KINDS:
+        raise ValueError(f"Unknown kind of content: {kind}.")
+
+    def changed(**kwargs) -> None:
+        if kwargs.get("action", "post_").startswith("post_"):
+            bump(kind)
+
     for model in models:
         uid = f"content-revision:{model._meta.label}"
-        post_save.connect(_changed, sender=model, dispatch_uid=uid, weak=False)
-        post_delete.connect(_changed, sender=model, dispatch_uid=uid, weak=False)
+        post_save.connect(changed, sender=model, dispatch_uid=uid, weak=False)
+        post_delete.connect(changed, sender=model, dispatch_uid=uid, weak=False)
         for field in model._meta.local_many_to_many:
             m2m_changed.connect(
-                _changed, sender=field.remote_field.through, dispatch_uid=uid, weak=False
+                changed, sender=field.remote_field.through, dispatch_uid=uid, weak=False
             )
-
-
-def _changed(**kwargs) -> None:
-    if kwargs.get("action", "post_").startswith("post_"):
-        bump()

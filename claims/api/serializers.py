@@ -4,6 +4,10 @@ Every time anchor carries `start_seconds`, `end_seconds`, a `timestamp` label (`
 and a `url` that opens the video at that second.
 """
 
+import re
+from urllib.parse import quote
+
+from django.utils.http import RFC3986_SUBDELIMS
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +15,7 @@ from rest_framework.reverse import reverse
 
 from claims.models import Appearance, Argument, Claim, Speaker, Stance
 from notes.models import Channel, Note, Topic, Video
+from notes.parsing import format_timestamp, youtube_url
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -141,6 +146,126 @@ class ArgumentListSerializer(ArgumentSerializer):
         fields = ["claim", *ArgumentSerializer.Meta.fields]
 
 
+#: What Django's `reverse` leaves unquoted (`django.urls.resolvers`), and the slugs whose
+#: reversed form is only that quoting.
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
+_WORDS = re.compile(r"[-\w]+")
+
+
+class Links:
+    """The absolute API addresses one request's answer links to, each view's reversed once.
+
+    An id is a run of digits, which no URL quoting changes, so a claim's or an annotation's
+    address is its view's address for any id with the id put in; a slug of word characters
+    and hyphens is put in quoted as reversing quotes it, and any other slug is reversed.
+    Reversed as DRF's hyperlinked fields do, they keep the request's `?format=`.
+    """
+
+    #: An id no row has, whose digits mark where an id goes in a reversed address.
+    _MARK = "90210902109021090210"
+
+    def __init__(self, request, format: str | None = None) -> None:
+        self._request, self._format = request, format
+        self._claim = self._template("api:claim-detail", format)
+        # `jsonld_url` names the claim itself, whatever the format suffix of this request.
+        self._claim_itself = self._template("api:claim-detail", None)
+        self._annotation = self._template("api:annotation-detail", format)
+        self._topic = self._template("api:topic-detail", format)
+        self._topics: dict[str, str] = {}
+
+    def _template(self, view_name: str, format: str | None) -> tuple[str, str]:
+        url = reverse(view_name, args=[self._MARK], request=self._request, format=format)
+        prefix, suffix = url.split(self._MARK)
+        return prefix, suffix
+
+    def claim(self, pk: int) -> str:
+        return f"{self._claim[0]}{pk}{self._claim[1]}"
+
+    def claim_itself(self, pk: int) -> str:
+        return f"{self._claim_itself[0]}{pk}{self._claim_itself[1]}"
+
+    def annotation(self, pk: int) -> str:
+        return f"{self._annotation[0]}{pk}{self._annotation[1]}"
+
+    def topic(self, slug: str) -> str:
+        url = self._topics.get(slug)
+        if url is None:
+            if _WORDS.fullmatch(slug):
+                url = f"{self._topic[0]}{quote(slug, safe=_URL_SAFE)}{self._topic[1]}"
+            else:
+                url = reverse(
+                    "api:topic-detail", args=[slug], request=self._request, format=self._format
+                )
+            self._topics[slug] = url
+        return url
+
+
+def links_of(serializer: serializers.Serializer) -> Links:
+    """The `Links` of the request the serializer answers, made once per answer."""
+    context = serializer.context
+    links = context.get("links")
+    if links is None:
+        links = context["links"] = Links(context.get("request"), context.get("format"))
+    return links
+
+
+_DATE_TIME = serializers.DateTimeField()
+
+
+def _speaker_row(row: dict) -> dict | None:
+    slug = row["speaker__slug"]
+    return None if slug is None else {"slug": slug, "name": row["speaker__name"]}
+
+
+def _time_anchor_row(row: dict) -> dict:
+    """`TimeAnchorSerializer`'s fields, from a row of `selectors.with_public_rows`."""
+    youtube_id, start, end = row["video__youtube_id"], row["start_seconds"], row["end_seconds"]
+    return {
+        "video": youtube_id,
+        "start_seconds": start,
+        "end_seconds": end,
+        "timestamp": None if start is None else format_timestamp(start),
+        "end_timestamp": None if end is None else format_timestamp(end),
+        "url": None if youtube_id is None or start is None else youtube_url(youtube_id, start),
+    }
+
+
+def appearance_row(row: dict, links: Links) -> dict:
+    """What `AppearanceSerializer` gives, from an appearance row."""
+    return {
+        "id": row["id"],
+        **_time_anchor_row(row),
+        "speaker": _speaker_row(row),
+        "quote": row["quote"],
+        "annotation_url": links.annotation(row["id"]),
+    }
+
+
+def argument_row(row: dict, links: Links) -> dict:
+    """What `ArgumentSerializer` gives, from an argument row."""
+    premise = row["public_premise__id"]
+    return {
+        "id": row["id"],
+        "stance": row["stance"],
+        "text": row["text"],
+        "speaker": _speaker_row(row),
+        **_time_anchor_row(row),
+        "source_url": row["source_url"],
+        "premise": None
+        if premise is None
+        else {"id": premise, "text": row["public_premise__text"], "api_url": links.claim(premise)},
+    }
+
+
+def topic_row(row: dict, links: Links) -> dict:
+    """What `TopicSerializer` gives, from a row of a claim's topics."""
+    slug = row["topic__slug"]
+    return {"slug": slug, "name": row["topic__name"], "api_url": links.topic(slug)}
+
+
+# The claim serializers build a claim from the rows of `selectors.with_public_rows` when it
+# has them, bypassing their fields, which then only describe the output for the schema: DRF's
+# field machinery was most of the cost of a page built from scratch.
 class ClaimListSerializer(serializers.ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
     topics = TopicSerializer(many=True)
@@ -161,6 +286,22 @@ class ClaimListSerializer(serializers.ModelSerializer):
             "arguments_for_count",
             "arguments_against_count",
         ]
+
+    def to_representation(self, claim: Claim) -> dict:
+        if not hasattr(claim, "appearance_rows"):
+            return super().to_representation(claim)
+        links = links_of(self)
+        return {
+            "id": claim.pk,
+            "api_url": links.claim(claim.pk),
+            "text": claim.text,
+            "status": claim.status,
+            "published_at": _DATE_TIME.to_representation(claim.published_at),
+            "topics": [topic_row(row, links) for row in claim.topic_rows],
+            "appearances": [appearance_row(row, links) for row in claim.appearance_rows],
+            "arguments_for_count": claim.arguments_for_count,
+            "arguments_against_count": claim.arguments_against_count,
+        }
 
 
 class ClaimDetailSerializer(serializers.ModelSerializer):
@@ -209,6 +350,34 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
     def _arguments(self, claim: Claim, stance: Stance):
         arguments = [a for a in claim.public_arguments if a.stance == stance]
         return ArgumentSerializer(arguments, many=True, context=self.context).data
+
+    def to_representation(self, claim: Claim) -> dict:
+        if not hasattr(claim, "argument_rows"):
+            return super().to_representation(claim)
+        links = links_of(self)
+        merged_into = claim.merged_into
+        api_url = links.claim(claim.pk)
+        arguments = [argument_row(row, links) for row in claim.argument_rows]
+        return {
+            "id": claim.pk,
+            "api_url": api_url,
+            "jsonld_url": f"{links.claim_itself(claim.pk)}?format=jsonld",
+            "text": claim.text,
+            "status": claim.status,
+            "retraction_reason": claim.retraction_reason,
+            "merged_into": None
+            if merged_into is None
+            else {
+                "id": merged_into.pk,
+                "text": merged_into.text,
+                "api_url": links.claim(merged_into.pk),
+            },
+            "published_at": _DATE_TIME.to_representation(claim.published_at),
+            "topics": [topic_row(row, links) for row in claim.topic_rows],
+            "appearances": [appearance_row(row, links) for row in claim.appearance_rows],
+            "arguments_for": [a for a in arguments if a["stance"] == Stance.FOR],
+            "arguments_against": [a for a in arguments if a["stance"] == Stance.AGAINST],
+        }
 
 
 class VideoListSerializer(serializers.ModelSerializer):

@@ -30,6 +30,10 @@ from notes.rendering import render_note_html
 from notes.selectors import resolve_link_targets
 from notes.services import topic_name_from_slug
 
+#: The kinds of content (`notes.revisions.KINDS`) a claim's answers show: its appearances are
+#: in videos and by speakers, and it has topics and arguments (counted, or in full).
+CLAIM_KINDS = ("claims", "arguments", "speakers", "topics", "videos")
+
 #: Any one path segment reaches its view, which answers a key that names nothing with a 404 in
 #: the API's JSON error shape; a narrower URL pattern would leave it to Django's HTML 404 page.
 KEY_PATTERN = r"[^/]+"
@@ -77,6 +81,11 @@ class VideoViewSet(PublicReadViewSet):
     lookup_value_regex = KEY_PATTERN
     filter_backends = [DjangoFilterBackend]
     filterset_class = VideoFilter
+    revision_kinds = {
+        "list": ("videos",),
+        "retrieve": ("videos", "claims", "speakers"),
+        "annotations": ("videos", "claims", "arguments", "speakers"),
+    }
 
     def get_queryset(self):
         if self.action == "list":
@@ -168,16 +177,34 @@ class ClaimViewSet(PublicReadViewSet):
     filterset_class = ClaimFilter
     ordering_fields = CLAIM_ORDERING
     ordering = ["-published_at"]
+    revision_kinds = {"list": CLAIM_KINDS, "retrieve": CLAIM_KINDS}
 
     def get_queryset(self):
+        # The JSON is built from plain rows (`selectors.with_public_rows`); the ClaimReview
+        # reads model instances.
         if self.action == "list":
-            return selectors.claim_list()
-        return selectors.claim_detail()
+            return selectors.claim_list_rows()
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if renderer is not None and renderer.format == "jsonld":
+            return selectors.claim_detail()
+        return selectors.claim_detail_rows()
 
     def get_serializer_class(self):
         if self.action == "list":
             return serializers.ClaimListSerializer
         return serializers.ClaimDetailSerializer
+
+    def filter_queryset(self, queryset):
+        # DRF filters a detail's queryset too; a detail takes no filter parameters (see
+        # `allowed_query_params`), and building the filter set cost more than the rest.
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        claims = selectors.with_public_rows(page)
+        return self.get_paginated_response(self.get_serializer(claims, many=True).data)
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -191,6 +218,7 @@ class ClaimViewSet(PublicReadViewSet):
             if claim.status != Status.PUBLISHED:
                 raise exceptions.NotFound("A retracted claim has no ClaimReview.")
             return Response(self._claim_review(claim))
+        selectors.with_public_rows([claim], arguments=True)
         return Response(self.get_serializer(claim).data)
 
     def _claim_review(self, claim: Claim) -> dict:
@@ -208,6 +236,10 @@ class ArgumentViewSet(PublicReadViewSet):
     serializer_class = serializers.ArgumentListSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ArgumentFilter
+    # Its claim and premise are claims; its evidence is in a video, said by a speaker.
+    revision_kinds = dict.fromkeys(
+        ["list", "retrieve"], ("arguments", "claims", "speakers", "videos")
+    )
 
     def get_queryset(self):
         return selectors.argument_list()
@@ -225,6 +257,7 @@ class SpeakerViewSet(PublicReadViewSet):
     serializer_class = serializers.SpeakerDetailSerializer
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
+    revision_kinds = {"list": ("speakers",), "retrieve": ("speakers",)}
 
     def get_queryset(self):
         return selectors.speaker_list()
@@ -254,6 +287,9 @@ class NoteViewSet(PublicReadViewSet):
 
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
+    # A note is about a video; its wikilinks lead to notes and channels (videos' kind), and to
+    # a slug's topic page, which the link names without reading topics.
+    revision_kinds = {"list": ("notes", "videos"), "retrieve": ("notes", "videos")}
 
     def get_queryset(self):
         if self.action == "list":
@@ -300,6 +336,12 @@ class TopicViewSet(PublicReadMixin, viewsets.GenericViewSet):
 
     lookup_field = "slug"
     lookup_value_regex = KEY_PATTERN
+    # Topics with their published claims counted; a slug's page adds the notes linking to it
+    # and the note or channel it names.
+    revision_kinds = {
+        "list": ("topics", "claims"),
+        "retrieve": ("topics", "claims", "notes", "videos"),
+    }
 
     def get_queryset(self):
         return selectors.topic_list()
@@ -352,6 +394,7 @@ class AnnotationViewSet(PublicReadMixin, mixins.RetrieveModelMixin, viewsets.Gen
     lookup_value_regex = KEY_PATTERN
     renderer_classes = [JSONLDRenderer, BrowsableAPIRenderer]
     pagination_class = None
+    revision_kinds = {"retrieve": ("claims", "videos", "speakers")}
 
     def get_queryset(self):
         return Appearance.objects.filter(claim__status=Status.PUBLISHED).select_related(
@@ -384,6 +427,8 @@ class SearchViewSet(PublicReadMixin, viewsets.GenericViewSet):
 
     serializer_class = serializers.SearchResultSerializer
     extra_query_params = frozenset({"q", "type"})
+    # A claim is found by its text, its quotes (appearances) or its published arguments.
+    revision_kinds = {"list": ("claims", "arguments", "notes")}
     queryset = Claim.objects.none()
 
     def list(self, request):

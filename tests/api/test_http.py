@@ -2,11 +2,13 @@
 limit answering 429 with Retry-After."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 from django.utils.http import http_date
 
 from claims import services
@@ -52,11 +54,18 @@ def urls(example):
 # Conditional GET -----------------------------------------------------------------------------
 
 
-def test_every_read_carries_an_etag_and_last_modified(api, urls):
-    last_modified = http_date(revisions.current().changed_at.timestamp())
+def kinds_of(url: str) -> tuple[str, ...]:
+    """The kinds of content the endpoint at `url` says its answers are built from."""
+    match = resolve(urlsplit(url).path)
+    return match.func.cls.kinds_of(match.func.actions["get"])
 
+
+def test_every_read_carries_an_etag_and_last_modified(api, urls):
     for url in urls:
+        last_modified = http_date(revisions.current_of(kinds_of(url)).changed_at.timestamp())
+
         response = api.get(url)
+
         assert response.status_code == 200, url
         assert response["ETag"].startswith('"') and response["ETag"].endswith('"'), url
         assert response["Last-Modified"] == last_modified, url
@@ -163,6 +172,124 @@ def test_editing_a_note_makes_the_old_etag_stale(api, example):
     assert response.status_code == 200
     assert response["ETag"] != old
     assert response.json()["body_markdown"] == "Rewritten [00:00:07]."
+
+
+def _rename(row, field: str, value: str) -> None:
+    setattr(row, field, value)
+    row.save()
+
+
+def _rewrite_note(note) -> None:
+    note.body_markdown = "Rewritten [00:00:07]."
+    note_services.note_save(note=note, actor=None)
+
+
+#: One visible change of each kind of content, through the path an editor would take.
+CHANGES = {
+    "claims": lambda ex: services.claim_update(
+        claim=ex.claim, changes={"text": "Open models are safer, say some."}, actor=None
+    ),
+    "arguments": lambda ex: services.argument_update(
+        argument=ex.argument_for, changes={"text": "Many eyes find bugs."}, actor=None
+    ),
+    "speakers": lambda ex: _rename(ex.zuckerberg, "name", "Mark E. Zuckerberg"),
+    "topics": lambda ex: _rename(ex.open_source, "name", "Open-source software"),
+    "videos": lambda ex: _rename(ex.video, "title", "A renamed interview"),
+    "notes": lambda ex: _rewrite_note(ex.note),
+}
+
+
+@pytest.mark.parametrize("kind", revisions.KINDS)
+def test_a_change_moves_the_etags_of_what_shows_its_kind_and_no_other(api, example, urls, kind):
+    before = {url: api.get(url) for url in urls}
+
+    CHANGES[kind](example)
+
+    moved, changed = set(), set()
+    for url in urls:
+        after = api.get(url)
+        if after["ETag"] != before[url]["ETag"]:
+            moved.add(url)
+        if after.content != before[url].content:
+            changed.add(url)
+    assert moved == {url for url in urls if kind in kinds_of(url)}
+    # Never a body that changed under an ETag that did not: a client would keep a stale copy.
+    assert changed <= moved
+    assert changed, "the change shows nowhere"
+
+
+def test_editing_a_claim_leaves_the_speakers_list_current(api, example):
+    etag = api.get("/api/v1/speakers/")["ETag"]
+
+    CHANGES["claims"](example)
+
+    assert api.get("/api/v1/speakers/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_current_etag_is_answered_before_drf_without_a_query(
+    api, example, settings, monkeypatch, django_assert_num_queries
+):
+    settings.CONTENT_REVISION_TRUST_SECONDS = 60
+    url = f"/api/v1/claims/{example.claim.pk}/"
+    first = api.get(url)
+    etag = first["ETag"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("DRF was asked to answer")
+
+    monkeypatch.setattr("config.api.PublicReadMixin.initial", refuse)
+    with django_assert_num_queries(0):
+        response = api.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert response["Vary"] == first["Vary"] == "Accept, Cookie, origin"
+
+
+@pytest.mark.parametrize(
+    "url, headers",
+    [
+        ("/api/v1/claims/", {"HTTP_ACCEPT": "application/json"}),
+        ("/api/v1/claims/?format=json", {}),
+        ("/api/v1/videos/oX7OduG1YmI/annotations/", {}),
+    ],
+)
+def test_the_early_304_knows_the_renderer_drf_would_choose(api, example, url, headers):
+    etag = api.get(url, **headers)["ETag"]
+
+    response = api.get(url, HTTP_IF_NONE_MATCH=etag, **headers)
+
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+
+
+def test_an_etag_of_another_renderer_is_not_current(api, example):
+    json_etag = api.get("/api/v1/claims/")["ETag"]
+
+    response = api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=json_etag, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert response["ETag"] != json_etag
+
+
+def test_too_many_parameters_with_an_etag_is_still_a_json_bad_request(api, example, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    response = api.get("/api/v1/claims/?a=1&b=2&c=3&d=4", HTTP_IF_NONE_MATCH='"1-abc"')
+
+    assert_error(response, 400, "parse_error", errors={})
+
+
+def test_a_request_with_credentials_gets_no_early_304(api, example, contributor):
+    etag = api.get("/api/v1/claims/")["ETag"]
+    api.force_authenticate(contributor)
+
+    response = api.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=etag, HTTP_AUTHORIZATION="Token x")
+
+    assert response.status_code == 200
+    assert "ETag" not in response
 
 
 def test_a_304_costs_one_query(api, example, django_assert_num_queries):

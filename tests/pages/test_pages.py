@@ -432,6 +432,24 @@ def test_a_cached_page_costs_one_query_until_the_content_changes(
     assert ex.DRAFT_CLAIM_TEXT in third.content.decode()
 
 
+def test_a_claim_edit_moves_the_pages_showing_claims_and_leaves_a_notes_page_current(
+    reader, example
+):
+    claim_url, note_url = f"/claims/{example.claim.pk}/", f"/notes/{ex.NOTE_SLUG}/"
+    claim_etag, note_etag = reader.get(claim_url)["ETag"], reader.get(note_url)["ETag"]
+    speaker_etag = reader.get("/speakers/mark_zuckerberg/")["ETag"]
+
+    services.claim_update(claim=example.claim, changes={"text": "Edited claim."}, actor=None)
+
+    assert reader.get(note_url, HTTP_IF_NONE_MATCH=note_etag).status_code == 304
+    edited = reader.get(claim_url, HTTP_IF_NONE_MATCH=claim_etag)
+    assert edited.status_code == 200
+    assert "Edited claim." in edited.content.decode()
+    speaker = reader.get("/speakers/mark_zuckerberg/", HTTP_IF_NONE_MATCH=speaker_etag)
+    assert speaker.status_code == 200
+    assert "Edited claim." in speaker.content.decode()
+
+
 def test_a_logged_in_reader_is_never_served_from_nor_stored_in_the_shared_cache(
     client, example, editor, django_assert_num_queries
 ):
