@@ -15,12 +15,16 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
-from claims import services
+from claims import selectors, services
+from claims.extraction import LOW_SCORE
 from claims.forms import (
     DiscardForm,
     MergeForm,
@@ -28,6 +32,7 @@ from claims.forms import (
     RestoreForm,
     RetractForm,
     TimestampField,
+    TriageDecisionForm,
 )
 from claims.models import (
     PREMISE_NOT_ITS_CLAIM,
@@ -39,10 +44,14 @@ from claims.models import (
     Status,
 )
 from claims.search import search_index_failures
-from notes.admin import HistoryAdmin
+from notes.admin import HistoryAdmin, admin_link_for
 from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
+from notes.models import Note
+from notes.rendering import render_note_html
 
 TIME_LABELS = {"start_seconds": "Start", "end_seconds": "End"}
+#: How many similar published claims the triage page suggests for each draft (keys 1 to 3).
+TRIAGE_SUGGESTIONS = 3
 
 
 def time_link(anchor: Appearance | Argument) -> str:
@@ -482,20 +491,118 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
             self.admin_site.admin_view(self.import_notes_view),
             name="claims_claim_import_notes",
         )
-        return [import_notes, *super().get_urls()]
+        triage = path(
+            "triage/<int:note_id>/",
+            self.admin_site.admin_view(self.triage_view),
+            name="claims_claim_triage",
+        )
+        return [import_notes, triage, *super().get_urls()]
+
+    def triage_view(self, request: HttpRequest, note_id: int):
+        """A note's extracted drafts beside the note, each decided with one key: publish,
+        discard, merge into a suggested claim, or edit. Moderators may look, not decide."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        note = get_object_or_404(Note.objects.select_related("video"), pk=note_id)
+        by_score = request.GET.get("order") == "score"
+        hide_low = request.GET.get("hide") == "low"
+        options = {
+            key: value
+            for key, value in (("order", "score" if by_score else ""), ("hide", "low" * hide_low))
+            if value
+        }
+        if request.method == "POST":
+            return self._triage_decide(request, note, options)
+        drafts = selectors.note_drafts(note, by_score=by_score, hide_low=hide_low)
+        suggestions = selectors.similar_claims_for(
+            {draft.pk: draft.text for draft in drafts}, limit=TRIAGE_SUGGESTIONS
+        )
+        for draft, following in zip(drafts, [*drafts[1:], None], strict=True):
+            draft.suggestions = suggestions[draft.pk]
+            draft.next_pk = following.pk if following else None
+        slugs = note.links.values_list("target_slug", flat=True)
+        note_html = render_note_html(
+            note.body_markdown, video_id=note.video.youtube_id, link_for=admin_link_for(slugs)
+        )
+        return TemplateResponse(
+            request,
+            "admin/claims/claim/triage.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Triage the drafts of {note.title}",
+                "opts": self.model._meta,
+                "note": note,
+                # render_note_html sanitizes with nh3: only a whitelist of tags remains.
+                "note_html": mark_safe(note_html),
+                "drafts": drafts,
+                "may_decide": self.has_change_permission(request),
+                "by_score": by_score,
+                "hide_low": hide_low,
+                "low_score": LOW_SCORE,
+                "options": options,
+                "focus": request.GET.get("focus", ""),
+            },
+        )
+
+    def _triage_decide(self, request: HttpRequest, note: Note, options: dict):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = TriageDecisionForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseBadRequest(
+                "Not a triage decision: "
+                + "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+            )
+        data = form.cleaned_data
+        url = reverse("admin:claims_claim_triage", args=[note.pk])
+        if data["focus"]:
+            options = {**options, "focus": data["focus"]}
+        back = HttpResponseRedirect(f"{url}?{urlencode(options)}" if options else url)
+        draft = (
+            Claim.objects.drafts()
+            .filter(pk=data["draft"], appearances__note=note)
+            .defer("search_vector")
+            .first()
+        )
+        if draft is None:
+            self.message_user(
+                request,
+                f"Claim #{data['draft']} is not a draft of this note (any more): nothing done.",
+                messages.WARNING,
+            )
+            return back
+        try:
+            match data["decision"]:
+                case "publish":
+                    services.claim_publish(claim=draft, actor=request.user)
+                    done = f"Published claim #{draft.pk}."
+                case "discard":
+                    services.claim_discard(claim=draft, actor=request.user, reason="Triage")
+                    done = f"Discarded draft #{draft.pk}."
+                case "merge":
+                    keep = Claim.objects.filter(pk=data["keep"]).defer("search_vector").first()
+                    if keep is None:
+                        raise services.TransitionError(f"There is no claim #{data['keep']}.")
+                    services.claim_merge(keep=keep, duplicates=[draft], actor=request.user)
+                    done = f"Merged draft #{draft.pk} into claim #{keep.pk}."
+        except (services.TransitionError, ValidationError) as error:
+            self.message_user(request, refusal(draft, error), messages.WARNING)
+            return back
+        self.message_user(request, done, messages.SUCCESS)
+        return back
 
     def import_notes_view(self, request: HttpRequest):
         """Upload vault notes and import them, as `manage.py import_notes` does with paths."""
         if not request.user.has_perms(["notes.add_note", "notes.change_note"]):
             raise PermissionDenied
         form = NoteUploadForm(request.POST or None, request.FILES or None)
-        report = None
+        report, extracted = None, {}
         if request.method == "POST" and form.is_valid():
             if form.cleaned_data["extract_claims"] and not request.user.has_perm(
                 "claims.add_claim"
             ):
                 raise PermissionDenied
-            report = _import_uploads(
+            report, extracted = _import_uploads(
                 form.cleaned_data["files"],
                 dry_run=form.cleaned_data["dry_run"],
                 extract_claims=form.cleaned_data["extract_claims"],
@@ -510,7 +617,9 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
                 "opts": self.model._meta,
                 "form": form,
                 "report": report,
-                "dry_run": form.is_bound and form.cleaned_data.get("dry_run"),
+                "dry_run": report_dry_run(form),
+                # The notes drafts were extracted from, each with its triage page.
+                "extracted": [] if report is None or report_dry_run(form) else extracted.values(),
             },
         )
 
@@ -628,8 +737,15 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
 
 
 #: Larger than any note the vault holds; a bigger upload is not a note.
-def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> ImportReport:
-    """Import uploaded notes as `import_notes` imports files, with the same limits."""
+def report_dry_run(form) -> bool:
+    return bool(form.is_bound and form.cleaned_data.get("dry_run"))
+
+
+def _import_uploads(
+    files, *, dry_run: bool, extract_claims: bool, actor
+) -> tuple[ImportReport, dict[int, tuple[Note, int]]]:
+    """Import uploaded notes as `import_notes` imports files, with the same limits; return the
+    report and, by note id, each note claims were extracted from with how many drafts."""
     report = ImportReport()
     notes = []
     for upload in files:
@@ -639,10 +755,15 @@ def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> Imp
         else:
             notes.append(UploadedNote(name=name, file=upload))
 
-    def extract(note, parsed) -> int:
-        return services.claims_extract_from_note(note=note, parsed=parsed, actor=actor)
+    extracted: dict[int, tuple[Note, int]] = {}
 
-    return import_notes(
+    def extract(note, parsed) -> int:
+        drafts = services.claims_extract_from_note(note=note, parsed=parsed, actor=actor)
+        # Keyed by note: a batch written again after a conflict extracts its notes again.
+        extracted[note.pk] = (note, drafts)
+        return drafts
+
+    report = import_notes(
         notes,
         report=report,
         dry_run=dry_run,
@@ -650,6 +771,7 @@ def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> Imp
         index_check=search_index_failures,
         actor=actor,
     )
+    return report, extracted
 
 
 def _merge_exposure(claims: QuerySet[Claim]) -> services.MergeExposure | None:

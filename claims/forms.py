@@ -98,3 +98,22 @@ class NoteUploadForm(forms.Form):
     dry_run = forms.BooleanField(
         required=False, help_text="Report what would happen, and save nothing."
     )
+
+
+class TriageDecisionForm(forms.Form):
+    """One decision on one draft of the triage page."""
+
+    DECISIONS = [("publish", "Publish"), ("discard", "Discard"), ("merge", "Merge")]
+
+    draft = forms.IntegerField(min_value=1)
+    decision = forms.ChoiceField(choices=DECISIONS)
+    keep = forms.IntegerField(
+        min_value=1, required=False, help_text="The claim a merged draft becomes part of."
+    )
+    focus = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "merge" and not cleaned.get("keep"):
+            self.add_error("keep", "Say which claim the draft is merged into.")
+        return cleaned

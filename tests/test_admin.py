@@ -311,7 +311,8 @@ def upload(name: str, text: str | bytes):
 
 
 NOTE = (
-    "---\ntitle: {title}\nvideoId: oX7OduG1YmI\n---\n\nFrom: [[cleoabram]]\n\nSafer [00:42:05].\n"
+    "---\ntitle: {title}\nvideoId: oX7OduG1YmI\n---\n\nFrom: [[cleoabram]]\n\n"
+    "Open models are safer [00:42:05].\n"
 )
 IMPORT_URL = "/admin/claims/claim/import-notes/"
 
