@@ -517,7 +517,8 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
         suggestions = selectors.similar_claims_for(
             {draft.pk: draft.text for draft in drafts}, limit=TRIAGE_SUGGESTIONS
         )
-        for draft, following in zip(drafts, [*drafts[1:], None], strict=True):
+        for index, draft in enumerate(drafts):
+            following = drafts[index + 1] if index + 1 < len(drafts) else None
             draft.suggestions = suggestions[draft.pk]
             draft.next_pk = following.pk if following else None
         slugs = note.links.values_list("target_slug", flat=True)

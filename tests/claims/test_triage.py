@@ -87,6 +87,12 @@ def test_triage_lists_the_note_drafts_in_time_order_with_watch_links_and_suggest
     assert "<kbd>p</kbd>" in html  # the shortcuts are documented on the page
 
 
+def test_a_note_without_drafts_says_so(editor_client, note):
+    response = editor_client.get(triage_url(note))
+    assert response.status_code == 200
+    assert "No draft left to decide in this note." in response.content.decode()
+
+
 def test_triage_shows_high_scores_first_and_hides_low_ones_on_request(editor_client, note):
     low = draft_of(note, "What about it then?", 60, score=0.1)
     high = draft_of(note, SAFER, 2525, score=1.0)
