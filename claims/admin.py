@@ -11,11 +11,20 @@ from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -44,9 +53,10 @@ from claims.models import (
     Status,
 )
 from claims.search import search_index_failures
+from notes import admin as notes_admin
 from notes.admin import HistoryAdmin, admin_link_for
 from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
-from notes.models import Note
+from notes.models import Note, Video
 from notes.rendering import render_note_html
 
 TIME_LABELS = {"start_seconds": "Start", "end_seconds": "End"}
@@ -330,6 +340,62 @@ class HasArgumentsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AppearanceAutocompleteFilter(admin.SimpleListFilter):
+    """Claims made with one related object of their appearances (a video, a speaker), chosen in
+    the admin's autocomplete box: its choices are searched as the editor types, so that no list
+    of every video is built (`RelatedOnlyFieldListFilter` would scan the appearances for it).
+
+    Subclasses name `field_name`, a foreign key of `Appearance`.
+    """
+
+    template = "admin/claims/autocomplete_filter.html"
+    field_name: str
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            raise IncorrectLookupParameters(f"{self.parameter_name} must be an id")
+        made_with = Appearance.objects.filter(claim=OuterRef("pk"), **{self.field_name: value})
+        return queryset.filter(Exists(made_with))
+
+    def choices(self, changelist):
+        field = Appearance._meta.get_field(self.field_name)
+        widget = AutocompleteSelect(field, changelist.model_admin.admin_site)
+        widget.choices = forms.ModelChoiceField(field.related_model.objects.all()).choices
+        widget.attrs = {"class": "desk-autocomplete-filter", "id": f"filter-{self.field_name}"}
+        others = changelist.get_query_string(remove=[self.parameter_name, PAGE_VAR])
+        yield {
+            "selected": self.value() is not None,
+            "field": widget.render(self.parameter_name, self.value()),
+            "hidden": [
+                (name, value)
+                for name, values in QueryDict(others.removeprefix("?")).lists()
+                for value in values
+            ],
+            "clear_url": others,
+        }
+
+
+class VideoFilter(AppearanceAutocompleteFilter):
+    title = "video"
+    parameter_name = "video"
+    field_name = "video"
+
+
+class SpeakerFilter(AppearanceAutocompleteFilter):
+    title = "speaker"
+    parameter_name = "speaker"
+    field_name = "speaker"
+
+
 class StatusFilter(admin.SimpleListFilter):
     """By status; discarded drafts stay out of the list unless asked for."""
 
@@ -463,8 +529,22 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
         "created_at",
     ]
     list_display_links = ["id", "short_text"]
-    list_filter = [StatusFilter, HasArgumentsFilter, "topics", "appearances__video__channel"]
-    search_fields = ["text", "appearances__quote", "=id"]
+    list_filter = [
+        StatusFilter,
+        VideoFilter,
+        SpeakerFilter,
+        HasArgumentsFilter,
+        "topics",
+        "appearances__video__channel",
+    ]
+    search_fields = [
+        "text",
+        "appearances__quote",
+        "=id",
+        "=appearances__video__youtube_id",
+        "appearances__video__title",
+        "appearances__speaker__name",
+    ]
     autocomplete_fields = ["topics"]
     readonly_fields = [
         "status",
@@ -670,10 +750,25 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
     def against_count(self, claim: Claim) -> int:
         return claim.against_count
 
-    @admin.display(description="first made at")
+    @property
+    def media(self):
+        # The video and speaker filters are the admin's autocomplete boxes.
+        autocomplete = AutocompleteSelect(Appearance._meta.get_field("video"), self.admin_site)
+        filters = forms.Media(js=["admin/claims/list_filter.js"])
+        return super().media + autocomplete.media + filters
+
+    @admin.display(description="first made")
     def first_seen(self, claim: Claim) -> str:
-        appearances = claim.first_appearances
-        return time_link(appearances[0]) if appearances else "—"
+        """The video the claim was first made in, and when, linking to that moment."""
+        if not claim.first_appearances:
+            return "—"
+        appearance = claim.first_appearances[0]
+        return format_html(
+            '<a class="timestamp" href="{}" target="_blank" rel="noopener">{} at {}</a>',
+            appearance.url,
+            appearance.video.title or appearance.video.youtube_id,
+            appearance.timestamp,
+        )
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
@@ -859,3 +954,36 @@ class ArgumentAdmin(StatusActionsMixin, ServiceWritesMixin, TimestampInputMixin,
         if not argument.source_url:
             return "—"
         return format_html('<a href="{}" rel="noopener">source ↗</a>', argument.source_url)
+
+
+admin.site.unregister(Video)
+
+
+@admin.register(Video)
+class VideoAdmin(notes_admin.VideoAdmin):
+    """The notes app's video admin, with what was claimed and argued in the video."""
+
+    readonly_fields = [*notes_admin.VideoAdmin.readonly_fields, "made_here"]
+
+    @admin.display(description="claims and arguments made here")
+    def made_here(self, video: Video) -> str:
+        if video.pk is None:
+            return "—"
+        rows = [
+            format_html(
+                '<tr><td>{}</td><td>{}</td><td><a href="{}">{}</a></td><td>{}</td></tr>',
+                time_link(item),
+                "claim" if isinstance(item, Appearance) else f"argument {item.stance}",
+                reverse("admin:claims_claim_change", args=[item.claim_id]),
+                item.claim.text if isinstance(item, Appearance) else item.text,
+                (item.claim if isinstance(item, Appearance) else item).get_status_display(),
+            )
+            for item in selectors.made_in_video(video)
+        ]
+        if not rows:
+            return "Nothing yet."
+        return format_html(
+            '<table class="made-here"><thead><tr><th>at</th><th>what</th><th>text</th>'
+            "<th>status</th></tr></thead><tbody>{}</tbody></table>",
+            mark_safe("".join(rows)),  # each row escaped by format_html above
+        )

@@ -634,3 +634,24 @@ def note_drafts(note: Note, *, by_score: bool = False, hide_low: bool = False) -
             drafts.order_by(F("extraction_score").desc(nulls_last=True), "first_seconds", "id")
         )
     return list(drafts.order_by("first_seconds", "id"))
+
+
+def made_in_video(video: Video) -> list[Appearance | Argument]:
+    """For editors: the appearances of claims and the arguments whose evidence is in `video`,
+    in time order, discarded drafts left out; each with its claim (two queries)."""
+    appearances = (
+        Appearance.objects.filter(video=video)
+        .exclude(claim__status=Status.DISCARDED)
+        .select_related("claim", "video")
+        .defer("claim__search_vector")
+    )
+    arguments = (
+        Argument.objects.filter(video=video)
+        .exclude(status=Status.DISCARDED)
+        .select_related("claim", "video")
+        .defer("claim__search_vector")
+    )
+    return sorted(
+        chain(appearances, arguments),
+        key=lambda item: (item.start_seconds, isinstance(item, Argument), item.pk),
+    )
