@@ -23,12 +23,13 @@ from django.http import (
     HttpRequest,
     HttpResponseBadRequest,
     HttpResponseRedirect,
+    JsonResponse,
     QueryDict,
 )
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
@@ -62,6 +63,9 @@ from notes.rendering import render_note_html
 TIME_LABELS = {"start_seconds": "Start", "end_seconds": "End"}
 #: How many similar published claims the triage page suggests for each draft (keys 1 to 3).
 TRIAGE_SUGGESTIONS = 3
+#: How many similar published claims the claim form shows, and of how long a text.
+DUPLICATE_HINTS = 5
+SIMILAR_TEXT_CHARS = 2000
 
 
 def time_link(anchor: Appearance | Argument) -> str:
@@ -547,6 +551,7 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
     ]
     autocomplete_fields = ["topics"]
     readonly_fields = [
+        "duplicate_hint",
         "status",
         "retraction_reason",
         "merged_into",
@@ -555,7 +560,7 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["text", "topics"]}),
+        (None, {"fields": ["text", "duplicate_hint", "topics"]}),
         (
             "Status (change it with the actions of the claim list)",
             {"fields": ["status", "retraction_reason", "merged_into", "published_at"]},
@@ -576,7 +581,66 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
             self.admin_site.admin_view(self.triage_view),
             name="claims_claim_triage",
         )
-        return [import_notes, triage, *super().get_urls()]
+        similar = path(
+            "similar/",
+            self.admin_site.admin_view(self.similar_view),
+            name="claims_claim_similar",
+        )
+        return [import_notes, triage, similar, *super().get_urls()]
+
+    def similar_view(self, request: HttpRequest):
+        """The published claims most like `?text=` (leaving out `?claim=`), as JSON: the claim
+        form's duplicate hint, asked again as the editor types."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        text = request.GET.get("text", "")[:SIMILAR_TEXT_CHARS]
+        claim = request.GET.get("claim", "")
+        exclude = [int(claim)] if claim.isdigit() else []
+        found = selectors.similar_claims(text, limit=DUPLICATE_HINTS, exclude_ids=exclude)
+        return JsonResponse(
+            {
+                "results": [
+                    {
+                        "id": match.pk,
+                        "text": match.text,
+                        "similarity": match.similarity,
+                        "url": reverse("admin:claims_claim_change", args=[match.pk]),
+                    }
+                    for match in found
+                ]
+            }
+        )
+
+    @admin.display(description="similar published claims")
+    def duplicate_hint(self, claim: Claim) -> str:
+        """The published claims most like this one, so that an editor merges rather than adds
+        a duplicate; the claim form's script asks again as the text changes."""
+        found = (
+            selectors.similar_claims(claim.text, limit=DUPLICATE_HINTS, exclude_ids=[claim.pk])
+            if claim.pk is not None
+            else []
+        )
+        items = format_html_join(
+            "",
+            '<li><a href="{}">#{}</a> {} <span class="similarity">{} alike</span></li>',
+            (
+                (
+                    reverse("admin:claims_claim_change", args=[match.pk]),
+                    match.pk,
+                    match.text,
+                    f"{match.similarity:.2f}",
+                )
+                for match in found
+            ),
+        )
+        return format_html(
+            '<div class="duplicate-hint" data-url="{}" data-claim="{}">'
+            '<p class="duplicate-none"{}>None found.</p><ol>{}</ol></div>',
+            reverse("admin:claims_claim_similar"),
+            claim.pk or "",
+            mark_safe(" hidden") if found else "",
+            items,
+        )
 
     def triage_view(self, request: HttpRequest, note_id: int):
         """A note's extracted drafts beside the note, each decided with one key: publish,
@@ -754,7 +818,15 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
     def media(self):
         # The video and speaker filters are the admin's autocomplete boxes.
         autocomplete = AutocompleteSelect(Appearance._meta.get_field("video"), self.admin_site)
-        filters = forms.Media(js=["admin/claims/list_filter.js"])
+        filters = forms.Media(
+            # After jquery.init.js, which makes the django.jQuery the filters listen with.
+            js=[
+                "admin/js/jquery.init.js",
+                "admin/claims/list_filter.js",
+                "admin/claims/duplicate_hint.js",
+            ],
+            css={"all": ["admin/claims/desk.css"]},
+        )
         return super().media + autocomplete.media + filters
 
     @admin.display(description="first made")
