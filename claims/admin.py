@@ -32,6 +32,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 
 from claims import selectors, services
 from claims.extraction import LOW_SCORE
@@ -94,7 +95,7 @@ class TimestampInputMixin:
 
 def counted(count: int, opts) -> str:
     """`1 claim`, `2 claims`: a count with the model's name in the right number."""
-    return f"{count} {opts.verbose_name if count == 1 else opts.verbose_name_plural}"
+    return f"{count} {ngettext(opts.verbose_name, opts.verbose_name_plural, count)}"
 
 
 def refusal(item: Claim | Argument, error: Exception) -> str:
@@ -919,7 +920,7 @@ def _import_uploads(
     for upload in files:
         name = Path(upload.name).name
         if Path(name).suffix.lower() not in NOTE_SUFFIXES:
-            report.errors.append(f"{name}:1: not a markdown note (expected a .md file)")
+            report.refuse(f"{name}:1: not a markdown note (expected a .md file)")
         else:
             notes.append(UploadedNote(name=name, file=upload))
 
