@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from claims import selectors, services
 from claims.extraction import LOW_SCORE
 from claims.forms import (
+    MAX_ID,
     DiscardForm,
     MergeForm,
     NoteUploadForm,
@@ -96,6 +97,11 @@ class TimestampInputMixin:
 def counted(count: int, opts) -> str:
     """`1 claim`, `2 claims`: a count with the model's name in the right number."""
     return f"{count} {ngettext(opts.verbose_name, opts.verbose_name_plural, count)}"
+
+
+def is_id(value: str) -> bool:
+    """Whether a query parameter is a row id: ASCII digits, within a bigint."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
 
 
 def refusal(item: Claim | Argument, error: Exception) -> str:
@@ -366,7 +372,7 @@ class AppearanceAutocompleteFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():
+        if not is_id(value):
             raise IncorrectLookupParameters(f"{self.parameter_name} must be an id")
         made_with = Appearance.objects.filter(claim=OuterRef("pk"), **{self.field_name: value})
         return queryset.filter(Exists(made_with))
@@ -596,7 +602,7 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
             raise PermissionDenied
         text = request.GET.get("text", "")[:SIMILAR_TEXT_CHARS]
         claim = request.GET.get("claim", "")
-        exclude = [int(claim)] if claim.isdigit() else []
+        exclude = [int(claim)] if is_id(claim) else []
         found = selectors.similar_claims(text, limit=DUPLICATE_HINTS, exclude_ids=exclude)
         return JsonResponse(
             {

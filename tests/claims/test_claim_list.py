@@ -64,8 +64,9 @@ def test_the_video_filter_is_an_autocomplete_box_showing_the_chosen_video(editor
     assert "admin/claims/list_filter.js" in html
 
 
-def test_a_malformed_video_filter_is_refused_without_an_error(editor_client, made):
-    response = editor_client.get(CLAIMS + "?video=abc")
+@pytest.mark.parametrize("value", ["abc", "²", "99999999999999999999", "-1"])
+def test_a_malformed_video_filter_is_refused_without_an_error(editor_client, made, value):
+    response = editor_client.get(CLAIMS, {"video": value})
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")
 

@@ -52,7 +52,10 @@ def test_the_similar_endpoint_answers_published_claims_as_json(editor_client):
     assert excluded.json() == {"results": []}
 
 
-@pytest.mark.parametrize("query", [{}, {"text": ""}, {"text": "x" * 50_000, "claim": "abc"}])
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"text": ""}, {"text": "x" * 50_000, "claim": "abc"}, {"text": "a", "claim": "9" * 30}],
+)
 def test_the_similar_endpoint_takes_odd_input_calmly(editor_client, query):
     response = editor_client.get(SIMILAR, query)
     assert response.status_code == 200

@@ -176,6 +176,8 @@ def test_merging_into_a_missing_claim_is_refused(editor_client, note):
         {"draft": "x", "decision": "publish"},
         {"draft": 1, "decision": "burn"},
         {"draft": 1, "decision": "merge"},
+        {"draft": 10**20, "decision": "publish"},
+        {"draft": 1, "decision": "merge", "keep": 10**20},
     ],
 )
 def test_a_malformed_decision_is_a_400(editor_client, note, data):
