@@ -18,6 +18,15 @@ TRIGRAM_INDEX = GinIndex(
 )
 
 
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """`TrigramExtension`, which checks the database going forwards only: unapplied on SQLite,
+    it would ask SQLite for PostgreSQL's catalog."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def create_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.add_index(apps.get_model("claims", "Claim"), TRIGRAM_INDEX)
@@ -34,6 +43,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        TrigramExtensionOnPostgreSQL(),
         migrations.RunPython(create_trigram_index, drop_trigram_index),
     ]
