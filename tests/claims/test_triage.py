@@ -36,7 +36,7 @@ def triage_url(note, query: str = "") -> str:
 
 def test_similar_claims_are_published_ones_most_similar_first():
     best = published("Open-sourcing AI models makes them much safer.")
-    other = published("Open AI models are safer than closed models, some say.")
+    other = published("Open-sourcing AI models makes everyone safer, they say.")
     published("Bananas are yellow when ripe.")
     ClaimFactory(text=SAFER)  # a draft is never suggested
 
