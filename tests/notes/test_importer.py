@@ -674,7 +674,7 @@ videoId: video{number:06d}
 From: [[Channel {channel}]]
 
 Open models get safer [00:00:{number:02d}]. See [[Shared Topic]] and [[Topic {number}]].
-Closed models keep attackers out [00:01:{number:02d}]! Some disagree [00:02:{number:02d}].
+Closed models keep attackers out [00:01:{number:02d}]! Some people disagree [00:02:{number:02d}].
 """
 
 
