@@ -11,23 +11,40 @@ from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 
-from claims import services
+from claims import selectors, services
+from claims.extraction import LOW_SCORE
 from claims.forms import (
+    MAX_ID,
     DiscardForm,
     MergeForm,
     NoteUploadForm,
     RestoreForm,
     RetractForm,
     TimestampField,
+    TriageDecisionForm,
 )
 from claims.models import (
     PREMISE_NOT_ITS_CLAIM,
@@ -39,11 +56,19 @@ from claims.models import (
     Status,
 )
 from claims.search import claims_matching, search_index_failures
-from notes.admin import HistoryAdmin
+from notes import admin as notes_admin
+from notes.admin import HistoryAdmin, admin_link_for
 from notes.admin_scale import ScaleAdminMixin
 from notes.importer import NOTE_SUFFIXES, ImportReport, UploadedNote, import_notes
+from notes.models import Note, Video
+from notes.rendering import render_note_html
 
 TIME_LABELS = {"start_seconds": "Start", "end_seconds": "End"}
+#: How many similar published claims the triage page suggests for each draft (keys 1 to 3).
+TRIAGE_SUGGESTIONS = 3
+#: How many similar published claims the claim form shows, and of how long a text.
+DUPLICATE_HINTS = 5
+SIMILAR_TEXT_CHARS = 2000
 
 
 def time_link(anchor: Appearance | Argument) -> str:
@@ -72,7 +97,12 @@ class TimestampInputMixin:
 
 def counted(count: int, opts) -> str:
     """`1 claim`, `2 claims`: a count with the model's name in the right number."""
-    return f"{count} {opts.verbose_name if count == 1 else opts.verbose_name_plural}"
+    return f"{count} {ngettext(opts.verbose_name, opts.verbose_name_plural, count)}"
+
+
+def is_id(value: str) -> bool:
+    """Whether a query parameter is a row id: ASCII digits, within a bigint."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
 
 
 def refusal(item: Claim | Argument, error: Exception) -> str:
@@ -323,6 +353,62 @@ class HasArgumentsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AppearanceAutocompleteFilter(admin.SimpleListFilter):
+    """Claims made with one related object of their appearances (a video, a speaker), chosen in
+    the admin's autocomplete box: its choices are searched as the editor types, so that no list
+    of every video is built (`RelatedOnlyFieldListFilter` would scan the appearances for it).
+
+    Subclasses name `field_name`, a foreign key of `Appearance`.
+    """
+
+    template = "admin/claims/autocomplete_filter.html"
+    field_name: str
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not is_id(value):
+            raise IncorrectLookupParameters(f"{self.parameter_name} must be an id")
+        made_with = Appearance.objects.filter(claim=OuterRef("pk"), **{self.field_name: value})
+        return queryset.filter(Exists(made_with))
+
+    def choices(self, changelist):
+        field = Appearance._meta.get_field(self.field_name)
+        widget = AutocompleteSelect(field, changelist.model_admin.admin_site)
+        widget.choices = forms.ModelChoiceField(field.related_model.objects.all()).choices
+        widget.attrs = {"class": "desk-autocomplete-filter", "id": f"filter-{self.field_name}"}
+        others = changelist.get_query_string(remove=[self.parameter_name, PAGE_VAR])
+        yield {
+            "selected": self.value() is not None,
+            "field": widget.render(self.parameter_name, self.value()),
+            "hidden": [
+                (name, value)
+                for name, values in QueryDict(others.removeprefix("?")).lists()
+                for value in values
+            ],
+            "clear_url": others,
+        }
+
+
+class VideoFilter(AppearanceAutocompleteFilter):
+    title = "video"
+    parameter_name = "video"
+    field_name = "video"
+
+
+class SpeakerFilter(AppearanceAutocompleteFilter):
+    title = "speaker"
+    parameter_name = "speaker"
+    field_name = "speaker"
+
+
 class StatusFilter(admin.SimpleListFilter):
     """By status; discarded drafts stay out of the list unless asked for."""
 
@@ -443,6 +529,10 @@ class StatusActionsMixin:
             self.message_user(request, message, messages.WARNING)
 
 
+#: How many videos or speakers matching a search term the claim search looks at.
+MADE_BY_SEARCH_LIMIT = 100
+
+
 def claim_search(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
     """The admin's claim search (and autocomplete): the full-text index (text, quotes, published
     arguments), each word matching the words it begins, and the claim of that id when the term
@@ -450,6 +540,21 @@ def claim_search(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
     found = claims_matching(queryset, term, prefix=True)
     if term.isdigit() and len(term) < 19:
         found = found | queryset.filter(pk=int(term))
+    # Claims made in a video named by its id or title, or by a speaker named: both tables are
+    # small, so they are asked first, and the claims only when one of them matched.
+    videos = list(
+        Video.objects.filter(Q(youtube_id=term) | Q(title__icontains=term)).values_list(
+            "pk", flat=True
+        )[:MADE_BY_SEARCH_LIMIT]
+    )
+    speakers = list(
+        Speaker.objects.filter(name__icontains=term).values_list("pk", flat=True)[
+            :MADE_BY_SEARCH_LIMIT
+        ]
+    )
+    if videos or speakers:
+        made = Appearance.objects.filter(Q(video__in=videos) | Q(speaker__in=speakers))
+        found = found | queryset.filter(pk__in=made.values("claim_id"))
     return found
 
 
@@ -472,13 +577,29 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
         "created_at",
     ]
     list_display_links = ["id", "short_text"]
-    list_filter = [StatusFilter, HasArgumentsFilter, "topics", "appearances__video__channel"]
-    search_fields = ["text", "appearances__quote", "=id"]
+    list_filter = [
+        StatusFilter,
+        VideoFilter,
+        SpeakerFilter,
+        HasArgumentsFilter,
+        "topics",
+        "appearances__video__channel",
+    ]
+    # What the search box covers; `claim_search` answers it through the full-text index.
+    search_fields = [
+        "text",
+        "appearances__quote",
+        "=id",
+        "=appearances__video__youtube_id",
+        "appearances__video__title",
+        "appearances__speaker__name",
+    ]
     full_text_search = staticmethod(claim_search)
     # Newest first by the primary key's index: nothing indexes `created_at`.
     ordering = ["-id"]
     autocomplete_fields = ["topics"]
     readonly_fields = [
+        "duplicate_hint",
         "status",
         "retraction_reason",
         "merged_into",
@@ -487,7 +608,7 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["text", "topics"]}),
+        (None, {"fields": ["text", "duplicate_hint", "topics"]}),
         (
             "Status (change it with the actions of the claim list)",
             {"fields": ["status", "retraction_reason", "merged_into", "published_at"]},
@@ -503,20 +624,178 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
             self.admin_site.admin_view(self.import_notes_view),
             name="claims_claim_import_notes",
         )
-        return [import_notes, *super().get_urls()]
+        triage = path(
+            "triage/<int:note_id>/",
+            self.admin_site.admin_view(self.triage_view),
+            name="claims_claim_triage",
+        )
+        similar = path(
+            "similar/",
+            self.admin_site.admin_view(self.similar_view),
+            name="claims_claim_similar",
+        )
+        return [import_notes, triage, similar, *super().get_urls()]
+
+    def similar_view(self, request: HttpRequest):
+        """The published claims most like `?text=` (leaving out `?claim=`), as JSON: the claim
+        form's duplicate hint, asked again as the editor types."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        text = request.GET.get("text", "")[:SIMILAR_TEXT_CHARS]
+        claim = request.GET.get("claim", "")
+        exclude = [int(claim)] if is_id(claim) else []
+        found = selectors.similar_claims(text, limit=DUPLICATE_HINTS, exclude_ids=exclude)
+        return JsonResponse(
+            {
+                "results": [
+                    {
+                        "id": match.pk,
+                        "text": match.text,
+                        "similarity": match.similarity,
+                        "url": reverse("admin:claims_claim_change", args=[match.pk]),
+                    }
+                    for match in found
+                ]
+            }
+        )
+
+    @admin.display(description="similar published claims")
+    def duplicate_hint(self, claim: Claim) -> str:
+        """The published claims most like this one, so that an editor merges rather than adds
+        a duplicate; the claim form's script asks again as the text changes."""
+        found = (
+            selectors.similar_claims(claim.text, limit=DUPLICATE_HINTS, exclude_ids=[claim.pk])
+            if claim.pk is not None
+            else []
+        )
+        items = format_html_join(
+            "",
+            '<li><a href="{}">#{}</a> {} <span class="similarity">{} alike</span></li>',
+            (
+                (
+                    reverse("admin:claims_claim_change", args=[match.pk]),
+                    match.pk,
+                    match.text,
+                    f"{match.similarity:.2f}",
+                )
+                for match in found
+            ),
+        )
+        return format_html(
+            '<div class="duplicate-hint" data-url="{}" data-claim="{}">'
+            '<p class="duplicate-none"{}>None found.</p><ol>{}</ol></div>',
+            reverse("admin:claims_claim_similar"),
+            claim.pk or "",
+            mark_safe(" hidden") if found else "",
+            items,
+        )
+
+    def triage_view(self, request: HttpRequest, note_id: int):
+        """A note's extracted drafts beside the note, each decided with one key: publish,
+        discard, merge into a suggested claim, or edit. Moderators may look, not decide."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        note = get_object_or_404(Note.objects.select_related("video"), pk=note_id)
+        by_score = request.GET.get("order") == "score"
+        hide_low = request.GET.get("hide") == "low"
+        options = {
+            key: value
+            for key, value in (("order", "score" if by_score else ""), ("hide", "low" * hide_low))
+            if value
+        }
+        if request.method == "POST":
+            return self._triage_decide(request, note, options)
+        drafts = selectors.note_drafts(note, by_score=by_score, hide_low=hide_low)
+        suggestions = selectors.similar_claims_for(
+            {draft.pk: draft.text for draft in drafts}, limit=TRIAGE_SUGGESTIONS
+        )
+        for index, draft in enumerate(drafts):
+            following = drafts[index + 1] if index + 1 < len(drafts) else None
+            draft.suggestions = suggestions[draft.pk]
+            draft.next_pk = following.pk if following else None
+        slugs = note.links.values_list("target_slug", flat=True)
+        note_html = render_note_html(
+            note.body_markdown, video_id=note.video.youtube_id, link_for=admin_link_for(slugs)
+        )
+        return TemplateResponse(
+            request,
+            "admin/claims/claim/triage.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Triage the drafts of {note.title}",
+                "opts": self.model._meta,
+                "note": note,
+                # render_note_html sanitizes with nh3: only a whitelist of tags remains.
+                "note_html": mark_safe(note_html),
+                "drafts": drafts,
+                "may_decide": self.has_change_permission(request),
+                "by_score": by_score,
+                "hide_low": hide_low,
+                "low_score": LOW_SCORE,
+                "options": options,
+                "focus": request.GET.get("focus", ""),
+            },
+        )
+
+    def _triage_decide(self, request: HttpRequest, note: Note, options: dict):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = TriageDecisionForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseBadRequest(
+                "Not a triage decision: "
+                + "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+            )
+        data = form.cleaned_data
+        url = reverse("admin:claims_claim_triage", args=[note.pk])
+        if data["focus"]:
+            options = {**options, "focus": data["focus"]}
+        back = HttpResponseRedirect(f"{url}?{urlencode(options)}" if options else url)
+        draft = (
+            Claim.objects.drafts()
+            .filter(pk=data["draft"], appearances__note=note)
+            .defer("search_vector")
+            .first()
+        )
+        if draft is None:
+            self.message_user(
+                request,
+                f"Claim #{data['draft']} is not a draft of this note (any more): nothing done.",
+                messages.WARNING,
+            )
+            return back
+        try:
+            match data["decision"]:
+                case "publish":
+                    services.claim_publish(claim=draft, actor=request.user)
+                    done = f"Published claim #{draft.pk}."
+                case "discard":
+                    services.claim_discard(claim=draft, actor=request.user, reason="Triage")
+                    done = f"Discarded draft #{draft.pk}."
+                case "merge":
+                    keep = Claim.objects.filter(pk=data["keep"]).defer("search_vector").first()
+                    if keep is None:
+                        raise services.TransitionError(f"There is no claim #{data['keep']}.")
+                    services.claim_merge(keep=keep, duplicates=[draft], actor=request.user)
+                    done = f"Merged draft #{draft.pk} into claim #{keep.pk}."
+        except (services.TransitionError, ValidationError) as error:
+            self.message_user(request, refusal(draft, error), messages.WARNING)
+            return back
+        self.message_user(request, done, messages.SUCCESS)
+        return back
 
     def import_notes_view(self, request: HttpRequest):
         """Upload vault notes and import them, as `manage.py import_notes` does with paths."""
         if not request.user.has_perms(["notes.add_note", "notes.change_note"]):
             raise PermissionDenied
         form = NoteUploadForm(request.POST or None, request.FILES or None)
-        report = None
+        report, extracted = None, {}
         if request.method == "POST" and form.is_valid():
             if form.cleaned_data["extract_claims"] and not request.user.has_perm(
                 "claims.add_claim"
             ):
                 raise PermissionDenied
-            report = _import_uploads(
+            report, extracted = _import_uploads(
                 form.cleaned_data["files"],
                 dry_run=form.cleaned_data["dry_run"],
                 extract_claims=form.cleaned_data["extract_claims"],
@@ -531,7 +810,9 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
                 "opts": self.model._meta,
                 "form": form,
                 "report": report,
-                "dry_run": form.is_bound and form.cleaned_data.get("dry_run"),
+                "dry_run": report_dry_run(form),
+                # The notes drafts were extracted from, each with its triage page.
+                "extracted": [] if report is None or report_dry_run(form) else extracted.values(),
             },
         )
 
@@ -576,10 +857,33 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
     def against_count(self, claim: Claim) -> int:
         return claim.against_count
 
-    @admin.display(description="first made at")
+    @property
+    def media(self):
+        # The video and speaker filters are the admin's autocomplete boxes.
+        autocomplete = AutocompleteSelect(Appearance._meta.get_field("video"), self.admin_site)
+        filters = forms.Media(
+            # After jquery.init.js, which makes the django.jQuery the filters listen with.
+            js=[
+                "admin/js/jquery.init.js",
+                "admin/claims/list_filter.js",
+                "admin/claims/duplicate_hint.js",
+            ],
+            css={"all": ["admin/claims/desk.css"]},
+        )
+        return super().media + autocomplete.media + filters
+
+    @admin.display(description="first made")
     def first_seen(self, claim: Claim) -> str:
-        appearances = claim.first_appearances
-        return time_link(appearances[0]) if appearances else "—"
+        """The video the claim was first made in, and when, linking to that moment."""
+        if not claim.first_appearances:
+            return "—"
+        appearance = claim.first_appearances[0]
+        return format_html(
+            '<a class="timestamp" href="{}" target="_blank" rel="noopener">{} at {}</a>',
+            appearance.url,
+            appearance.video.title or appearance.video.youtube_id,
+            appearance.timestamp,
+        )
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
@@ -644,21 +948,33 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
 
 
 #: Larger than any note the vault holds; a bigger upload is not a note.
-def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> ImportReport:
-    """Import uploaded notes as `import_notes` imports files, with the same limits."""
+def report_dry_run(form) -> bool:
+    return bool(form.is_bound and form.cleaned_data.get("dry_run"))
+
+
+def _import_uploads(
+    files, *, dry_run: bool, extract_claims: bool, actor
+) -> tuple[ImportReport, dict[int, tuple[Note, int]]]:
+    """Import uploaded notes as `import_notes` imports files, with the same limits; return the
+    report and, by note id, each note claims were extracted from with how many drafts."""
     report = ImportReport()
     notes = []
     for upload in files:
         name = Path(upload.name).name
         if Path(name).suffix.lower() not in NOTE_SUFFIXES:
-            report.errors.append(f"{name}:1: not a markdown note (expected a .md file)")
+            report.refuse(f"{name}:1: not a markdown note (expected a .md file)")
         else:
             notes.append(UploadedNote(name=name, file=upload))
 
-    def extract(note, parsed) -> int:
-        return services.claims_extract_from_note(note=note, parsed=parsed, actor=actor)
+    extracted: dict[int, tuple[Note, int]] = {}
 
-    return import_notes(
+    def extract(note, parsed) -> int:
+        drafts = services.claims_extract_from_note(note=note, parsed=parsed, actor=actor)
+        # Keyed by note: a batch written again after a conflict extracts its notes again.
+        extracted[note.pk] = (note, drafts)
+        return drafts
+
+    report = import_notes(
         notes,
         report=report,
         dry_run=dry_run,
@@ -666,6 +982,7 @@ def _import_uploads(files, *, dry_run: bool, extract_claims: bool, actor) -> Imp
         index_check=search_index_failures,
         actor=actor,
     )
+    return report, extracted
 
 
 def _merge_exposure(claims: QuerySet[Claim]) -> services.MergeExposure | None:
@@ -760,3 +1077,36 @@ class ArgumentAdmin(
         if not argument.source_url:
             return "—"
         return format_html('<a href="{}" rel="noopener">source ↗</a>', argument.source_url)
+
+
+admin.site.unregister(Video)
+
+
+@admin.register(Video)
+class VideoAdmin(notes_admin.VideoAdmin):
+    """The notes app's video admin, with what was claimed and argued in the video."""
+
+    readonly_fields = [*notes_admin.VideoAdmin.readonly_fields, "made_here"]
+
+    @admin.display(description="claims and arguments made here")
+    def made_here(self, video: Video) -> str:
+        if video.pk is None:
+            return "—"
+        rows = [
+            format_html(
+                '<tr><td>{}</td><td>{}</td><td><a href="{}">{}</a></td><td>{}</td></tr>',
+                time_link(item),
+                "claim" if isinstance(item, Appearance) else f"argument {item.stance}",
+                reverse("admin:claims_claim_change", args=[item.claim_id]),
+                item.claim.text if isinstance(item, Appearance) else item.text,
+                (item.claim if isinstance(item, Appearance) else item).get_status_display(),
+            )
+            for item in selectors.made_in_video(video)
+        ]
+        if not rows:
+            return "Nothing yet."
+        return format_html(
+            '<table class="made-here"><thead><tr><th>at</th><th>what</th><th>text</th>'
+            "<th>status</th></tr></thead><tbody>{}</tbody></table>",
+            mark_safe("".join(rows)),  # each row escaped by format_html above
+        )

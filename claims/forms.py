@@ -4,6 +4,9 @@ from django import forms
 
 from notes.parsing import format_timestamp, parse_timestamp
 
+#: The largest id a bigint column holds.
+MAX_ID = 2**63 - 1
+
 
 class TimestampField(forms.IntegerField):
     """Seconds into a video, typed as `00:42:05`, `42:05` or plain seconds (`2525`)."""
@@ -98,3 +101,25 @@ class NoteUploadForm(forms.Form):
     dry_run = forms.BooleanField(
         required=False, help_text="Report what would happen, and save nothing."
     )
+
+
+class TriageDecisionForm(forms.Form):
+    """One decision on one draft of the triage page."""
+
+    DECISIONS = [("publish", "Publish"), ("discard", "Discard"), ("merge", "Merge")]
+
+    draft = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    decision = forms.ChoiceField(choices=DECISIONS)
+    keep = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="The claim a merged draft becomes part of.",
+    )
+    focus = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "merge" and not cleaned.get("keep"):
+            self.add_error("keep", "Say which claim the draft is merged into.")
+        return cleaned

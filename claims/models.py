@@ -139,10 +139,15 @@ class Claim(models.Model):
     # `claims.search` and NULL on SQLite. Derived data: neither serialized into dumps nor
     # recorded in history.
     search_vector = SearchVectorField(null=True, editable=False, serialize=False)
+    # How claim-like the sentence a draft was extracted from reads (0–1, see
+    # `claims.extraction`); NULL for claims written by hand. Derived from the text when it was
+    # extracted: neither dumped nor recorded in history.
+    extraction_score = models.FloatField(null=True, blank=True, editable=False, serialize=False)
 
     objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["created_at", "updated_at", "search_vector"], m2m_fields=[topics]
+        excluded_fields=["created_at", "updated_at", "search_vector", "extraction_score"],
+        m2m_fields=[topics],
     )
 
     class Meta:

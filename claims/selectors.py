@@ -11,17 +11,21 @@ rows arrive in a fixed number of queries (select_related for single objects, pre
 for lists), whatever its size.
 """
 
+from collections.abc import Collection, Hashable, Mapping
+from copy import copy
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
 from itertools import chain
+from operator import or_
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     Exists,
     F,
     FilteredRelation,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -32,6 +36,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from claims.extraction import LOW_SCORE, words_of
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import MATCH_START, note_snippet, search_claims, search_notes, snippet_html
 from notes.models import Note, Topic, Video
@@ -634,3 +639,173 @@ def search(q: str, kind: str | None = None) -> list[SearchResult]:
     # Stable: on SQLite, where every rank is the same, claims stay before notes.
     results.sort(key=lambda result: -result.rank)
     return results
+
+
+# Similar claims -------------------------------------------------------------------------------
+
+#: How alike two texts must be to be suggested as the same claim: pg_trgm's trigram similarity
+#: on PostgreSQL. Above pg_trgm's default (0.3) because the trigram index prunes by it: at a
+#: million claims a query takes about 0.7 s at 0.5, and 2 to 16 s at 0.3 (bench on generated
+#: text, whose small vocabulary shares many trigrams)...
+TRIGRAM_THRESHOLD = 0.5
+#: ...and the share of their words in common (Jaccard) on SQLite.
+WORD_THRESHOLD = 0.2
+#: On SQLite, how many claims sharing a word with the texts are scored in Python, and by how
+#: many of the texts' longest words they are looked for.
+_WORD_MATCH_CANDIDATES = 500
+_WORD_MATCH_PROBES = 200
+_STOP_TEXT = (
+    "a an and are as at be but by for from has have in is it its of on or so that the their "
+    "them they this to was were will with"
+)
+_STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+def similar_claims(text: str, *, limit: int, exclude_ids: Collection[int] = ()) -> list[Claim]:
+    """The published claims most like `text`, most similar first, each with its `similarity`
+    (0–1): pg_trgm trigram similarity on PostgreSQL (served by the `claim_text_trgm` index),
+    the share of words in common on SQLite. Claims whose id is in `exclude_ids` are left out.
+
+    Published claims only: this serves editors looking for a duplicate and contributors told
+    what already exists, and nothing unpublished may reach the latter.
+    """
+    return similar_claims_for({0: text}, limit=limit, exclude_ids=exclude_ids)[0]
+
+
+def similar_claims_for(
+    texts: Mapping[Hashable, str], *, limit: int, exclude_ids: Collection[int] = ()
+) -> dict[Hashable, list[Claim]]:
+    """`similar_claims` of several texts, by key, in two queries whatever their number."""
+    if not texts:
+        return {}
+    if connection.vendor == "postgresql":
+        ranked = _trigram_ranked(texts, limit=limit, exclude_ids=exclude_ids)
+    else:
+        ranked = _word_ranked(texts, limit=limit, exclude_ids=exclude_ids)
+    wanted = {pk for matches in ranked.values() for pk, _ in matches}
+    claims = Claim.objects.defer("search_vector").in_bulk(wanted) if wanted else {}
+    found: dict[Hashable, list[Claim]] = {}
+    for key in texts:
+        found[key] = []
+        for pk, similarity in ranked.get(key, ()):
+            claim = copy(claims[pk])
+            claim.similarity = similarity
+            found[key].append(claim)
+    return found
+
+
+def _trigram_ranked(texts, *, limit, exclude_ids) -> dict[Hashable, list[tuple[int, float]]]:
+    keys = list(texts)
+    # For each text, its best matches by a lateral subquery: `%` picks the candidates through
+    # the trigram index, similarity() ranks them.
+    sql = f"""
+        SELECT given.position, match.id, match.similarity
+        FROM unnest(%s::text[]) WITH ORDINALITY AS given(text, position)
+        CROSS JOIN LATERAL (
+            SELECT claim.id, similarity(claim.text, given.text) AS similarity
+            FROM {Claim._meta.db_table} AS claim
+            WHERE claim.status = %s AND claim.text %% given.text AND NOT claim.id = ANY(%s)
+            ORDER BY similarity DESC, claim.id
+            LIMIT %s
+        ) AS match
+        ORDER BY given.position, match.similarity DESC, match.id
+    """
+    params = [[texts[key] for key in keys], Status.PUBLISHED, list(exclude_ids), limit]
+    ranked: dict[Hashable, list[tuple[int, float]]] = {}
+    # `%` compares with pg_trgm.similarity_threshold, set for this transaction only.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)]
+        )
+        cursor.execute(sql, params)
+        for position, pk, similarity in cursor.fetchall():
+            ranked.setdefault(keys[position - 1], []).append((pk, round(similarity, 3)))
+    return ranked
+
+
+def _content_words(text: str) -> set[str]:
+    return {word for word in words_of(text) if word not in _STOP_WORDS}
+
+
+def _word_ranked(texts, *, limit, exclude_ids) -> dict[Hashable, list[tuple[int, float]]]:
+    words = {key: _content_words(text) for key, text in texts.items()}
+    # The longest words tell the most; each candidate holds at least one of them.
+    probes = sorted(set().union(*words.values()), key=lambda word: (-len(word), word))
+    probes = probes[:_WORD_MATCH_PROBES]
+    if not probes:
+        return {}
+    candidates = (
+        Claim.objects.published()
+        .exclude(pk__in=exclude_ids)
+        .filter(reduce(or_, (Q(text__icontains=word) for word in probes)))
+        .order_by("-published_at", "-id")
+        .values_list("pk", "text")[:_WORD_MATCH_CANDIDATES]
+    )
+    candidate_words = [(pk, _content_words(text)) for pk, text in candidates]
+    ranked: dict[Hashable, list[tuple[int, float]]] = {}
+    for key, mine in words.items():
+        scored = [
+            (pk, round(len(mine & theirs) / len(mine | theirs), 3))
+            for pk, theirs in candidate_words
+            if mine and theirs
+        ]
+        scored = [(pk, score) for pk, score in scored if score >= WORD_THRESHOLD]
+        ranked[key] = sorted(scored, key=lambda match: (-match[1], match[0]))[:limit]
+    return ranked
+
+
+# The editors' triage ----------------------------------------------------------------------
+
+
+def note_drafts(note: Note, *, by_score: bool = False, hide_low: bool = False) -> list[Claim]:
+    """The draft claims extracted from `note`, for the editors' triage (not a public read).
+
+    In the order they are made in the note (`first_seconds`), or highest `extraction_score`
+    first (unscored last); `hide_low` leaves out those scoring under `LOW_SCORE`. Each has
+    `note_appearances`, its appearances drawn from the note, in time order, with their videos.
+    """
+    drafts = (
+        Claim.objects.drafts()
+        .filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), note=note)))
+        .defer("search_vector")
+        .annotate(first_seconds=Min("appearances__start_seconds", filter=Q(appearances__note=note)))
+        .prefetch_related(
+            Prefetch(
+                "appearances",
+                queryset=Appearance.objects.filter(note=note)
+                .select_related("video")
+                .order_by("start_seconds", "id"),
+                to_attr="note_appearances",
+            )
+        )
+    )
+    if hide_low:
+        drafts = drafts.filter(
+            Q(extraction_score__isnull=True) | Q(extraction_score__gte=LOW_SCORE)
+        )
+    if by_score:
+        return list(
+            drafts.order_by(F("extraction_score").desc(nulls_last=True), "first_seconds", "id")
+        )
+    return list(drafts.order_by("first_seconds", "id"))
+
+
+def made_in_video(video: Video) -> list[Appearance | Argument]:
+    """For editors: the appearances of claims and the arguments whose evidence is in `video`,
+    in time order, discarded drafts left out; each with its claim (two queries)."""
+    appearances = (
+        Appearance.objects.filter(video=video)
+        .exclude(claim__status=Status.DISCARDED)
+        .select_related("claim", "video")
+        .defer("claim__search_vector")
+    )
+    arguments = (
+        Argument.objects.filter(video=video)
+        .exclude(status=Status.DISCARDED)
+        .select_related("claim", "video")
+        .defer("claim__search_vector")
+    )
+    return sorted(
+        chain(appearances, arguments),
+        key=lambda item: (item.start_seconds, isinstance(item, Argument), item.pk),
+    )

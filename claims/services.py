@@ -23,6 +23,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_create_with_history
 
+from claims import extraction
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import search_index_refresh_on_commit
 from notes import revisions
@@ -517,32 +518,59 @@ def history_revert(*, record: HistoricalChanges, actor: Actor):
 
 @transaction.atomic
 def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = None) -> int:
-    """Turn each timestamped sentence of a note into a draft claim with one appearance.
+    """Turn the timestamped sentences of a note into draft claims, each scored by
+    `claims.extraction.claim_likeness`.
 
-    A sentence already drawn from this note at this second is skipped, wherever its claim
-    went since (published, merged or discarded), so re-running never duplicates drafts.
+    A sentence of fewer than `extraction.MIN_WORDS` words is no claim and makes no draft.
+    Near-identical sentences of the note become one draft with an appearance for each. A
+    sentence already drawn from this note at this second is skipped, wherever its claim went
+    since (published, merged or discarded), and so is one near-identical to a draft of this note
+    that an editor discarded: re-running never duplicates drafts nor brings back discarded ones.
     Returns how many drafts were created.
     """
     # Locked first, so that two imports extracting from one note at once take turns: the
     # second then sees the drafts the first one made.
     Note.objects.select_for_update().filter(pk=note.pk).values_list("pk").get()
-    seen = set(note.appearances.values_list("start_seconds", "quote"))
+    drawn = list(note.appearances.values_list("start_seconds", "quote", "claim__status"))
+    seen = {(seconds, quote) for seconds, quote, _ in drawn}
+    discarded = [quote for _, quote, status in drawn if status == Status.DISCARDED]
     fresh = []
     for sentence in parsed.sentences:
         if (sentence.seconds, sentence.text) in seen:
             continue
         seen.add((sentence.seconds, sentence.text))
+        if not extraction.worth_a_draft(sentence.text):
+            continue
+        if any(extraction.near_identical(sentence.text, quote) for quote in discarded):
+            continue
         fresh.append(sentence)
     if not fresh:
         return 0
 
+    groups = [
+        [fresh[index] for index in group]
+        for group in extraction.group_near_identical([sentence.text for sentence in fresh])
+    ]
+    known = {
+        extraction.normalized(text)
+        for text in Claim.objects.filter(text__in={group[0].text for group in groups})
+        .order_by()
+        .values_list("text", flat=True)
+    }
     # Built in bulk, with history rows, because a long note yields hundreds of sentences;
     # the values are valid by construction and the database constraints still hold them.
+    reason = f"Extracted from note {note.slug}"
     claims = bulk_create_with_history(
-        [Claim(text=sentence.text) for sentence in fresh],
+        [
+            Claim(
+                text=group[0].text,
+                extraction_score=extraction.claim_likeness(group[0].text, known=known),
+            )
+            for group in groups
+        ],
         Claim,
         default_user=actor,
-        default_change_reason=f"Extracted from note {note.slug}",
+        default_change_reason=reason,
     )
     bulk_create_with_history(
         [
@@ -553,19 +581,20 @@ def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = N
                 quote=sentence.text,
                 note=note,
             )
-            for claim, sentence in zip(claims, fresh, strict=True)
+            for claim, group in zip(claims, groups, strict=True)
+            for sentence in group
         ],
         Appearance,
         default_user=actor,
-        default_change_reason=f"Extracted from note {note.slug}",
+        default_change_reason=reason,
     )
     topics = {
         slug: topic_get_or_create(slug=slug) for sentence in fresh for slug in sentence.link_slugs
     }
     Claim.topics.through.objects.bulk_create(
         Claim.topics.through(claim=claim, topic=topics[slug])
-        for claim, sentence in zip(claims, fresh, strict=True)
-        for slug in dict.fromkeys(sentence.link_slugs)
+        for claim, group in zip(claims, groups, strict=True)
+        for slug in dict.fromkeys(slug for sentence in group for slug in sentence.link_slugs)
     )
     # Bulk creation sends no post_save: the search index and the revision hear of it here.
     search_index_refresh_on_commit(claim_ids=[claim.pk for claim in claims])

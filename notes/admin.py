@@ -1,6 +1,7 @@
 """The editors' admin for channels, videos, topics and notes."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
@@ -15,9 +16,19 @@ from notes.rendering import render_note_html
 from notes.selectors import resolve_link_targets
 from notes.services import note_save
 
+#: A URL name that resolves to nothing: the history list then shows an editor's name unlinked.
+NO_USER_PAGE = "admin:no_user_page"
+
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """Admin with a history page whose "Revert" is recorded as a revert, by its editor."""
+    """Admin with a history page whose "Revert" is recorded as a revert, by its editor, and
+    whose list names the editors, linking to their user pages only for who may open them."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        user_admin = self.admin_site._registry.get(get_user_model())
+        if user_admin is None or not user_admin.has_view_or_change_permission(request):
+            extra_context = {"admin_user_view": NO_USER_PAGE, **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request.reverting_to_version = version_id

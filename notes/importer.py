@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.utils.translation import ngettext
 
 from notes import revisions
 from notes.models import Note
@@ -73,18 +74,36 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
     def summary(self, *, dry_run: bool = False) -> str:
+        """`N files: C created, U updated, S unchanged, E errors (…)`, each word in the number
+        its count asks for. The files add up: N = C + U + S + the files not imported."""
+        errors = len(self.errors)
         line = (
-            f"{self.files} files: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {len(self.errors)} errors"
+            ngettext("%(count)d file", "%(count)d files", self.files) % {"count": self.files}
+            + f": {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            + ngettext("%(count)d error", "%(count)d errors", errors) % {"count": errors}
         )
         extras = []
         if self.not_imported:
             extras.append(f"{self.not_imported} not imported")
         if self.drafts:
-            extras.append(f"{self.drafts} draft claims extracted")
+            extras.append(
+                ngettext(
+                    "%(count)d draft claim extracted",
+                    "%(count)d draft claims extracted",
+                    self.drafts,
+                )
+                % {"count": self.drafts}
+            )
         if dry_run:
             extras.append("dry run, nothing saved")
         return f"{line} ({'; '.join(extras)})" if extras else line
+
+    def refuse(self, message: str) -> None:
+        """A file given or found that will not be imported (not a note, not a regular file):
+        counted among the files, as not imported, and reported."""
+        self.files += 1
+        self.not_imported += 1
+        self.errors.append(message)
 
 
 class NoteSource(Protocol):
@@ -152,10 +171,10 @@ def find_note_files(paths: Iterable[Path], report: ImportReport) -> list[VaultFi
         if stat.S_ISDIR(mode):
             candidates = sorted(_walk(path, roots, report), key=lambda file: file.name)
         elif path.suffix.lower() not in NOTE_SUFFIXES:
-            report.errors.append(f"{path}:1: not a markdown note (expected a .md file)")
+            report.refuse(f"{path}:1: not a markdown note (expected a .md file)")
             continue
         elif kind := _file_kind(mode):
-            report.errors.append(f"{path}:1: not a regular file ({kind})")
+            report.refuse(f"{path}:1: not a regular file ({kind})")
             continue
         else:
             candidates = [VaultFile(str(path), Path(os.path.realpath(path)))]
@@ -188,7 +207,7 @@ def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultF
             elif not is_note:
                 continue
             elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
-                report.errors.append(f"{path}:1: not a regular file ({kind}); skipped")
+                report.refuse(f"{path}:1: not a regular file ({kind}); skipped")
             else:
                 yield VaultFile(str(path), Path(os.path.realpath(path)))
 
@@ -205,18 +224,18 @@ def _report_link(
         target = Path(os.path.realpath(link, strict=True))
     except FileNotFoundError:
         if is_note:
-            report.errors.append(f"{link}:1: broken symbolic link: its target does not exist")
+            report.refuse(f"{link}:1: broken symbolic link: its target does not exist")
         return
     except OSError as error:
         problem = "symbolic link loop" if error.errno == errno.ELOOP else error.strerror
-        report.errors.append(f"{link}:1: {problem}; skipped")
+        # A note's name on it: a file the editor expects imported, counted as not imported.
+        (report.refuse if is_note else report.errors.append)(f"{link}:1: {problem}; skipped")
         return
     leads_to_folder = target.is_dir()
     if not any(target.is_relative_to(root) for root in roots):
         if leads_to_folder or is_note:
-            report.errors.append(
-                f"{link}:1: symbolic link to outside the folders given; not followed"
-            )
+            message = f"{link}:1: symbolic link to outside the folders given; not followed"
+            (report.refuse if is_note else report.errors.append)(message)
     elif leads_to_folder and Path(os.path.realpath(folder)).is_relative_to(target):
         report.errors.append(
             f"{link}:1: symbolic link loop: it leads back to a folder it is in; skipped"
@@ -288,7 +307,8 @@ def import_notes(
     them, or nobody for the command line.
     """
     report = report if report is not None else ImportReport()
-    report.files = len(files)
+    # Added to the files refused before the import (`ImportReport.refuse`).
+    report.files += len(files)
     run = _Run(report, import_limits(), extract, actor, on_error)
     # Batches are cut from the list, but files are taken through `progress` one by one, so
     # that a progress bar moves as each is imported.

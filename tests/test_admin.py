@@ -311,7 +311,8 @@ def upload(name: str, text: str | bytes):
 
 
 NOTE = (
-    "---\ntitle: {title}\nvideoId: oX7OduG1YmI\n---\n\nFrom: [[cleoabram]]\n\nSafer [00:42:05].\n"
+    "---\ntitle: {title}\nvideoId: oX7OduG1YmI\n---\n\nFrom: [[cleoabram]]\n\n"
+    "Open models are safer [00:42:05].\n"
 )
 IMPORT_URL = "/admin/claims/claim/import-notes/"
 
@@ -332,8 +333,8 @@ def test_editor_imports_uploaded_notes_and_sees_each_problem(editor_client, edit
     assert response.status_code == 200
     report = response.context["report"]
     assert report.summary() == (
-        "2 files: 1 created, 0 updated, 0 unchanged, 2 errors "
-        "(1 not imported; 1 draft claims extracted)"
+        "3 files: 1 created, 0 updated, 0 unchanged, 2 errors "
+        "(2 not imported; 1 draft claim extracted)"
     )
     assert report.errors == [
         "picture.png:1: not a markdown note (expected a .md file)",
@@ -348,7 +349,7 @@ def test_editor_imports_uploaded_notes_and_sees_each_problem(editor_client, edit
         IMPORT_URL, {"files": [upload("good.md", NOTE.format(title="Uploaded note"))]}
     )
     assert (
-        again.context["report"].summary() == "1 files: 0 created, 0 updated, 1 unchanged, 0 errors"
+        again.context["report"].summary() == "1 file: 0 created, 0 updated, 1 unchanged, 0 errors"
     )
 
 

@@ -613,7 +613,7 @@ def test_a_vector_the_database_refuses_is_reported_and_other_notes_stay_searchab
         r"tsvector \(\d+ bytes, max 1048575 bytes\)\)",
         errors[0],
     )
-    assert summary == "2 files: 2 created, 0 updated, 0 unchanged, 1 errors"
+    assert summary == "2 files: 2 created, 0 updated, 0 unchanged, 1 error"
     assert [note.slug for note in found_notes("safer")] == ["small"]
     assert Note.objects.get(slug="huge").search_vector is None
 

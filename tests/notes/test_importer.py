@@ -137,7 +137,7 @@ def test_extract_claims_creates_drafts_at_the_right_seconds_and_never_duplicates
     status, errors, summary = run_import("--extract-claims", SAMPLES)
 
     assert (status, errors) == (0, [])
-    assert summary == "1 files: 0 created, 0 updated, 1 unchanged, 0 errors"
+    assert summary == "1 file: 0 created, 0 updated, 1 unchanged, 0 errors"
     assert Claim.objects.count() == drafts
 
 
@@ -158,7 +158,7 @@ def test_changed_file_updates_its_note_without_duplicating(tmp_path):
     status, errors, summary = run_import(path)
 
     assert (status, errors) == (0, [])
-    assert summary == "1 files: 0 created, 1 updated, 0 unchanged, 0 errors"
+    assert summary == "1 file: 0 created, 1 updated, 0 unchanged, 0 errors"
     assert Note.objects.get().pk == note.pk
     assert list(note.links.values_list("target_slug", flat=True)) == [
         "cleoabram",
@@ -236,7 +236,7 @@ def test_bad_files_are_reported_with_path_and_line_and_good_ones_import(tmp_path
     assert len(errors) == len(BAD_FILES) + 1
     assert summary == (
         f"9 files: 2 created, 0 updated, 0 unchanged, {len(BAD_FILES) + 1} errors "
-        f"({len(BAD_FILES)} not imported; 1 draft claims extracted)"
+        f"({len(BAD_FILES)} not imported; 1 draft claim extracted)"
     )
     assert set(Note.objects.values_list("slug", flat=True)) == {"good", "bad_timestamp"}
     # The impossible timestamp is skipped; the note and its valid content still import.
@@ -254,7 +254,7 @@ def test_two_files_with_one_slug_reject_the_second(tmp_path):
         f"{second}:2: title gives slug 'same_title', already taken by {first} in this run; "
         "rename one of the two notes"
     ]
-    assert summary.startswith("2 files: 1 created, 0 updated, 0 unchanged, 1 errors")
+    assert summary.startswith("2 files: 1 created, 0 updated, 0 unchanged, 1 error")
     assert Note.objects.get().source_path == str(first)
 
 
@@ -268,7 +268,8 @@ def test_missing_path_and_non_markdown_file_argument_are_reported(tmp_path):
         f"{tmp_path / 'nowhere'}:1: no such file or folder",
         f"{text_file}:1: not a markdown note (expected a .md file)",
     ]
-    assert summary == "0 files: 0 created, 0 updated, 0 unchanged, 2 errors"
+    # The text file is a file given, not imported; the missing path is no file at all.
+    assert summary == "1 file: 0 created, 0 updated, 0 unchanged, 2 errors (1 not imported)"
 
 
 def test_a_file_that_fails_validation_leaves_nothing_half_written(tmp_path, monkeypatch):
@@ -376,7 +377,7 @@ def test_a_database_error_costs_only_its_own_file(tmp_path, monkeypatch):
     assert errors == [
         f"{first}:1: could not be saved: value too long for type character varying(300)"
     ]
-    assert summary == "2 files: 1 created, 0 updated, 0 unchanged, 1 errors (1 not imported)"
+    assert summary == "2 files: 1 created, 0 updated, 0 unchanged, 1 error (1 not imported)"
     assert list(Note.objects.values_list("slug", flat=True)) == ["second"]
     assert not Video.objects.filter(youtube_id="zzzzzzzzzzz").exists()
 
@@ -397,7 +398,7 @@ def test_a_file_over_the_size_limit_is_refused_unread_and_the_limit_is_a_setting
     assert errors == [
         f"{big}:1: file is larger than 200 bytes, the most a note may have (IMPORT_MAX_FILE_BYTES)"
     ]
-    assert summary == "2 files: 1 created, 0 updated, 0 unchanged, 1 errors (1 not imported)"
+    assert summary == "2 files: 1 created, 0 updated, 0 unchanged, 1 error (1 not imported)"
 
 
 def test_every_limit_setting_reaches_the_parser(settings):
@@ -430,7 +431,7 @@ def test_a_one_megabyte_note_imports(tmp_path):
     status, errors, summary = run_import(path)
 
     assert (status, errors) == (0, [])
-    assert summary == "1 files: 1 created, 0 updated, 0 unchanged, 0 errors"
+    assert summary == "1 file: 1 created, 0 updated, 0 unchanged, 0 errors"
     assert set(WikiLink.objects.values_list("target_slug", flat=True)) == {
         "open_models",
         "closed_models",
@@ -486,7 +487,8 @@ def test_the_walk_reports_links_pipes_and_sockets_and_never_follows_them(hostile
             f"{vault}/sock.md:1: not a regular file (a socket); skipped",
         ]
     )
-    assert summary == "1 files: 1 created, 0 updated, 0 unchanged, 10 errors"
+    # The six named as notes count as files not imported; the three folder links do not.
+    assert summary == "7 files: 1 created, 0 updated, 0 unchanged, 10 errors (6 not imported)"
     assert Note.objects.get().source_path == str(top)
 
 
@@ -497,7 +499,7 @@ def test_a_pipe_named_on_the_command_line_is_reported_not_read(tmp_path):
     status, errors, summary = run_import(pipe)
 
     assert (status, errors) == (1, [f"{pipe}:1: not a regular file (a named pipe)"])
-    assert summary == "0 files: 0 created, 0 updated, 0 unchanged, 1 errors"
+    assert summary == "1 file: 0 created, 0 updated, 0 unchanged, 1 error (1 not imported)"
 
 
 def test_files_are_named_by_their_path_in_the_vault_even_through_a_linked_vault(tmp_path):
@@ -573,7 +575,7 @@ def test_a_rerun_reparses_unchanged_files_when_extracting_claims(tmp_path, monke
 
     assert (status, errors) == (0, [])
     assert summary == (
-        "1 files: 0 created, 0 updated, 1 unchanged, 0 errors (1 draft claims extracted)"
+        "1 file: 0 created, 0 updated, 1 unchanged, 0 errors (1 draft claim extracted)"
     )
     assert calls == [1]
 
@@ -590,7 +592,7 @@ def test_an_unchanged_file_after_another_took_its_slug_is_still_a_duplicate(tmp_
         f"{second}:2: title gives slug 'same_title', already taken by {first} in this run; "
         "rename one of the two notes"
     ]
-    assert summary == "2 files: 0 created, 1 updated, 0 unchanged, 1 errors (1 not imported)"
+    assert summary == "2 files: 0 created, 1 updated, 0 unchanged, 1 error (1 not imported)"
 
 
 def test_a_dry_run_over_several_batches_saves_nothing(tmp_path, settings):
@@ -672,7 +674,7 @@ videoId: video{number:06d}
 From: [[Channel {channel}]]
 
 Open models get safer [00:00:{number:02d}]. See [[Shared Topic]] and [[Topic {number}]].
-Closed models keep attackers out [00:01:{number:02d}]! Some disagree [00:02:{number:02d}].
+Closed models keep attackers out [00:01:{number:02d}]! Some people disagree [00:02:{number:02d}].
 """
 
 
