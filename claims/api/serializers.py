@@ -312,3 +312,36 @@ class SearchResultSerializer(serializers.Serializer):
     )
     api_url = serializers.URLField()
     page_url = serializers.URLField(help_text="The claim's or note's public page.")
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field that changed.")
+    old = serializers.JSONField(
+        allow_null=True,
+        help_text=(
+            "Its value before (null for a new item): text, a number, a date, a list of topic "
+            "slugs; a video by its YouTube id, a speaker or note by its slug, a claim by its id "
+            "(null when that claim is not public)."
+        ),
+    )
+    new = serializers.JSONField(allow_null=True, help_text="Its value after, in the same form.")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One change to a claim, one of its appearances or one of its arguments."""
+
+    object_type = serializers.ChoiceField(
+        choices=["claim", "appearance", "argument"], help_text="What changed."
+    )
+    object_id = serializers.IntegerField(help_text="Its id.")
+    version = serializers.IntegerField(help_text="Its version after this change.")
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    changed_at = serializers.DateTimeField()
+    user = serializers.CharField(
+        allow_null=True, help_text="Who made the change; null for an automatic one."
+    )
+    contribution_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The contribution whose approval made the change, if a contribution did.",
+    )
+    changes = HistoryChangeSerializer(many=True)

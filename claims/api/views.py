@@ -21,6 +21,7 @@ from claims.api.filters import ArgumentFilter, ClaimFilter, VideoFilter
 from claims.models import Appearance, Claim, Status
 from config.api import (
     CursorPagePagination,
+    PagePagination,
     PublicReadMixin,
     PublicReadViewSet,
     StrictOrderingFilter,
@@ -168,16 +169,28 @@ class ClaimViewSet(PublicReadViewSet):
     filterset_class = ClaimFilter
     ordering_fields = CLAIM_ORDERING
     ordering = ["-published_at"]
+    #: Set by the routes of one claim that answer with a list in pages (its history).
+    paged_detail = False
 
     def get_queryset(self):
         if self.action == "list":
             return selectors.claim_list()
+        if self.action == "history":
+            return selectors.history_claim()
         return selectors.claim_detail()
 
     def get_serializer_class(self):
         if self.action == "list":
             return serializers.ClaimListSerializer
+        if self.action == "history":
+            return serializers.HistoryEntrySerializer
         return serializers.ClaimDetailSerializer
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = super().allowed_query_params()
+        if self.paged_detail:
+            allowed |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        return allowed
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -195,6 +208,31 @@ class ClaimViewSet(PublicReadViewSet):
 
     def _claim_review(self, claim: Claim) -> dict:
         return page_links.claim_review(self.request, claim)
+
+    @extend_schema(
+        summary="What changed on a claim, its appearances and its arguments, newest first",
+        description=(
+            "Each entry is one change: which item (the claim, one of its appearances or one of "
+            "its arguments) and its version after the change, when, by whom (a username), "
+            "through which contribution, and each changed field's old and new value. Only "
+            "changes made while the claim was public are listed, and never an argument's "
+            "while it was a draft. A draft or discarded claim answers 404."
+        ),
+        parameters=[ID_PARAMETER],
+        responses=serializers.HistoryEntrySerializer(many=True),
+    )
+    @action(
+        detail=True,
+        url_path="history",
+        pagination_class=PagePagination,
+        filter_backends=[],
+        paged_detail=True,
+    )
+    def history(self, request, pk=None):
+        claim = self.get_object()
+        page = self.paginate_queryset(selectors.claim_history_events(claim))
+        entries = selectors.claim_history_entries(page)
+        return self.get_paginated_response(self.get_serializer(entries, many=True).data)
 
 
 @extend_schema_view(

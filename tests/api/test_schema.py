@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LIST_OPERATIONS = {
     "/api/v1/arguments/",
     "/api/v1/claims/",
+    "/api/v1/claims/{id}/history/",
     "/api/v1/notes/",
     "/api/v1/search/",
     "/api/v1/speakers/",
