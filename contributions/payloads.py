@@ -43,6 +43,46 @@ TARGET_MODELS = {
 }
 
 
+#: Every field of each kind's payload, with the value it has when not given (None: required).
+FIELDS: dict[str, dict[str, object]] = {
+    Kind.NEW_CLAIM: {
+        "video": None,
+        "start_seconds": None,
+        "end_seconds": None,
+        "text": None,
+        "speaker": "",
+        "quote": "",
+        "topics": [],
+    },
+    Kind.NEW_ARGUMENT: {
+        "claim": None,
+        "stance": None,
+        "text": None,
+        "video": "",
+        "start_seconds": None,
+        "end_seconds": None,
+        "source_url": "",
+        "speaker": "",
+        "premise": None,
+    },
+    Kind.CORRECTION: {"changes": None, "reason": None},
+    Kind.FLAG: {"reason_code": None, "comment": "", "duplicate_of": None},
+}
+
+
+def normalize(kind: str, payload: Mapping) -> dict:
+    """`payload` with every field of its kind (defaults filled in); unknown fields refused."""
+    if kind not in FIELDS:
+        raise ValidationError({"kind": [f"Choose from {', '.join(Kind.values)}."]})
+    unknown = sorted(set(payload) - set(FIELDS[kind]))
+    if unknown:
+        raise ValidationError({name: [f"A {kind} has no such field."] for name in unknown})
+    return {
+        name: payload.get(name, default.copy() if isinstance(default, list) else default)
+        for name, default in FIELDS[kind].items()
+    }
+
+
 class _Errors:
     def __init__(self) -> None:
         self.by_field: dict[str, list[str]] = {}
@@ -197,13 +237,15 @@ def _check_evidence(payload: Mapping, errors: _Errors) -> None:
     if not has_video and payload.get("start_seconds") is not None:
         errors.add("video", "A start second needs the video it is in.")
     source_url = payload.get("source_url") or ""
-    if source_url:
-        try:
-            URLValidator(schemes=["http", "https"])(source_url)
-        except ValidationError:
-            errors.add("source_url", "Enter a valid http or https URL.")
-        if len(source_url) > Argument._meta.get_field("source_url").max_length:
-            errors.add("source_url", "At most 500 characters.")
+    if not source_url:
+        return
+    try:
+        URLValidator(schemes=["http", "https"])(source_url)
+    except ValidationError:
+        errors.add("source_url", "Enter a valid http or https URL.")
+        return
+    if len(source_url) > Argument._meta.get_field("source_url").max_length:
+        errors.add("source_url", "At most 500 characters.")
 
 
 def _check_new_argument(payload: Mapping, errors: _Errors) -> None:

@@ -192,7 +192,7 @@ def contribution_submit(
         raise NotAllowed(
             "Only contributors may propose: log in with an account whose e-mail is confirmed."
         )
-    payload = dict(payload)
+    payload = payloads.normalize(kind, payload)
     payloads.check(
         kind, payload, target_type=target_type, target_id=target_id, base_version=base_version
     )
@@ -228,7 +228,7 @@ def contribution_resubmit(
     """The author's edited proposal, back in the queue (changes_requested → pending)."""
     contribution = _locked(contribution)
     _check(contribution, "resubmit", actor=actor, version=version)
-    payload = dict(payload)
+    payload = payloads.normalize(contribution.kind, payload)
     if contribution.kind == Kind.CORRECTION and base_version is not None:
         contribution.base_version = base_version
     payloads.check(

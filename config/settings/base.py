@@ -229,6 +229,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Contributions have a status and a kind of their own, beside the claims' status.
+    "ENUM_NAME_OVERRIDES": {
+        "ContributionStatusEnum": "contributions.models.State",
+        "ContributionKindEnum": "contributions.models.Kind",
+        "StatusEnum": "claims.models.Status",
+        "KindEnum": ["note", "channel", "topic"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.require_non_blank_query_values",
