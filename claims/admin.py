@@ -28,6 +28,7 @@ from claims.forms import (
     RestoreForm,
     RetractForm,
     TimestampField,
+    VersionedForm,
 )
 from claims.models import (
     PREMISE_NOT_ITS_CLAIM,
@@ -104,11 +105,23 @@ def create_through_service(row, values: dict, *, actor, reason: str) -> None:
     row._state.db = created._state.db
 
 
-def update_through_service(row, changes: dict, *, actor, reason: str) -> None:
-    """Apply the `changes` of a form to the stored `row` through its model's service."""
+def update_through_service(
+    row, changes: dict, *, actor, reason: str, expected_version: int | None
+) -> None:
+    """Apply the `changes` of a form opened at `expected_version` to the stored `row` through
+    its model's service."""
     fields, _, update = WRITES[type(row)]
     changes = {name: value for name, value in changes.items() if name in fields}
-    update(**{row._meta.model_name: row}, changes=changes, actor=actor, reason=reason)
+    if not changes:
+        return
+    update(
+        **{row._meta.model_name: row},
+        changes=changes,
+        actor=actor,
+        reason=reason,
+        # Checked (locked) by the form already; a mismatch here rolls the whole save back.
+        expected_version=expected_version,
+    )
 
 
 def row_values(row) -> dict:
@@ -116,7 +129,32 @@ def row_values(row) -> dict:
     return {name: getattr(row, name) for name in WRITES[type(row)][0]}
 
 
-class ServiceWritesMixin:
+class VersionedFormMixin:
+    """Change forms and inline rows that carry the version they were opened at
+    (`VersionedForm`), and refuse to save over a change made since."""
+
+    form = VersionedForm
+
+    def saves_changes(self, request, obj) -> bool:
+        """Whether the page saves: not when it shows a version on the history page, or an
+        object to someone who may only view it."""
+        reverting = getattr(request, "reverting_to_version", None) is not None
+        return not reverting and self.has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.saves_changes(request, obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "opened_version"]}), *rest]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # A read-only field the page does not show: the admin leaves it out of the form.
+        return readonly if self.saves_changes(request, obj) else [*readonly, "opened_version"]
+
+
+class ServiceWritesMixin(VersionedFormMixin):
     """Change forms, inlines and history reverts that write through the claims services.
 
     The history page shows a version read-only: its Revert restores that version's content
@@ -129,7 +167,13 @@ class ServiceWritesMixin:
         reason = self.change_reason(request, change)
         if change:
             changes = {name: form.cleaned_data[name] for name in form.changed_data}
-            update_through_service(obj, changes, actor=request.user, reason=reason)
+            update_through_service(
+                obj,
+                changes,
+                actor=request.user,
+                reason=reason,
+                expected_version=form.cleaned_data.get("opened_version"),
+            )
         else:
             values = self.created_values(obj, form)
             create_through_service(obj, values, actor=request.user, reason=reason)
@@ -145,6 +189,10 @@ class ServiceWritesMixin:
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)  # Fills the rows in; the services save them.
+        opened = {
+            inline.instance.pk: inline.cleaned_data.get("opened_version")
+            for inline in formset.initial_forms
+        }
         for row in formset.new_objects:
             create_through_service(
                 row,
@@ -158,6 +206,7 @@ class ServiceWritesMixin:
                 {name: getattr(row, name) for name in changed},
                 actor=request.user,
                 reason=self.change_reason(request, True),
+                expected_version=opened[row.pk],
             )
 
     def get_readonly_fields(self, request, obj=None):
@@ -217,7 +266,7 @@ class SpeakerAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class AppearanceInline(TimestampInputMixin, admin.TabularInline):
+class AppearanceInline(VersionedFormMixin, TimestampInputMixin, admin.TabularInline):
     model = Appearance
     fields = ["video", "start_seconds", "end_seconds", "time", "speaker", "quote", "note"]
     readonly_fields = ["time"]
@@ -238,7 +287,7 @@ class AppearanceInline(TimestampInputMixin, admin.TabularInline):
         return time_link(appearance)
 
 
-class StanceArgumentInline(TimestampInputMixin, admin.StackedInline):
+class StanceArgumentInline(VersionedFormMixin, TimestampInputMixin, admin.StackedInline):
     """The arguments of one stance; a new one gets that stance without asking."""
 
     model = Argument
@@ -267,7 +316,7 @@ class StanceArgumentInline(TimestampInputMixin, admin.StackedInline):
     def get_formset(self, request, obj=None, **kwargs):
         stance = self.stance
 
-        class StanceForm(forms.ModelForm):
+        class StanceForm(VersionedForm):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.instance.stance = stance
