@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from claims import services as claims_services
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from contributions.models import Kind, ReasonCode, TargetType
 from notes.models import Topic, Video
@@ -369,25 +370,23 @@ def resolve_video(youtube_id: str) -> Video | None:
     return video
 
 
-def resolve_speaker(value: str, *, actor) -> Speaker | None:
+def resolve_speaker(value: str, *, credit: Mapping) -> Speaker | None:
     """The speaker with that slug, else the speaker of that name (created if new)."""
-    from claims.services import speaker_get_or_create
-
     if not value:
         return None
-    return Speaker.objects.filter(slug=value).first() or speaker_get_or_create(
-        name=value.strip(), actor=actor
+    return Speaker.objects.filter(slug=value).first() or claims_services.speaker_get_or_create(
+        name=value.strip(), actor=credit["actor"], contribution_id=credit["contribution_id"]
     )
 
 
-def resolve_changes(target_type: str, changes: Mapping, *, actor) -> dict:
+def resolve_changes(target_type: str, changes: Mapping, *, credit: Mapping) -> dict:
     """A correction's changes as `claims.services.*_update` take them."""
     resolved = {}
     for field, value in changes.items():
         if field == "video":
             resolved[field] = resolve_video(value)
         elif field == "speaker":
-            resolved[field] = resolve_speaker(value, actor=actor)
+            resolved[field] = resolve_speaker(value, credit=credit)
         elif field == "topics":
             resolved[field] = list(Topic.objects.filter(slug__in=value))
         elif field == "premise":

@@ -196,6 +196,7 @@ def contribution_submit(
     payloads.check(
         kind, payload, target_type=target_type, target_id=target_id, base_version=base_version
     )
+    _check_base_version(kind, target_type, target_id, base_version)
     # One submission at a time per author, so that the counts below hold until the insert.
     get_user_model().objects.select_for_update().filter(pk=author.pk).values_list("pk").get()
     quota_check(author)
@@ -213,6 +214,23 @@ def contribution_submit(
         contribution=contribution, old_state="", new_state=State.PENDING, actor=author
     )
     return contribution
+
+
+def _check_base_version(kind, target_type, target_id, base_version) -> None:
+    """A correction is written against the target's current version: one based on another
+    would be refused on approval, so it is refused now, while its author can look again."""
+    if kind != Kind.CORRECTION:
+        return
+    current = payloads.public_target(target_type, target_id).version
+    if base_version != current:
+        raise ValidationError(
+            {
+                "base_version": [
+                    f"The {target_type} is at version {current}: read it again and base your "
+                    "correction on that."
+                ]
+            }
+        )
 
 
 @transaction.atomic
@@ -237,6 +255,12 @@ def contribution_resubmit(
         target_type=contribution.target_type,
         target_id=contribution.target_id,
         base_version=contribution.base_version,
+    )
+    _check_base_version(
+        contribution.kind,
+        contribution.target_type,
+        contribution.target_id,
+        contribution.base_version,
     )
     contribution.payload = payload
     return _move(
@@ -309,6 +333,7 @@ def _credit(contribution: Contribution, moderator) -> dict:
     return {
         "actor": contribution.author,
         "reason": f"Contribution #{contribution.pk}, approved by {moderator.get_username()}",
+        "contribution_id": contribution.pk,
     }
 
 
@@ -360,7 +385,7 @@ def _video(youtube_id: str, applied: list[dict]) -> Video | None:
 def _apply_new_claim(contribution, payload, credit) -> list[dict]:
     applied: list[dict] = []
     video = _video(payload["video"], applied)
-    speaker = payloads.resolve_speaker(payload.get("speaker") or "", actor=credit["actor"])
+    speaker = payloads.resolve_speaker(payload.get("speaker") or "", credit=credit)
     claim = claims_services.claim_create(
         text=payload["text"].strip(), topics=payload.get("topics") or [], **credit
     )
@@ -373,7 +398,9 @@ def _apply_new_claim(contribution, payload, credit) -> list[dict]:
         quote=(payload.get("quote") or "").strip(),
         **credit,
     )
-    claims_services.claim_publish(claim=claim, actor=credit["actor"])
+    claims_services.claim_publish(
+        claim=claim, actor=credit["actor"], contribution_id=credit["contribution_id"]
+    )
     applied += [
         {"type": "claim", "id": claim.pk, "action": "created"},
         {"type": "appearance", "id": appearance.pk, "action": "created"},
@@ -393,11 +420,13 @@ def _apply_new_argument(contribution, payload, credit) -> list[dict]:
         start_seconds=payload.get("start_seconds") if video else None,
         end_seconds=payload.get("end_seconds") if video else None,
         source_url=payload.get("source_url") or "",
-        speaker=payloads.resolve_speaker(payload.get("speaker") or "", actor=credit["actor"]),
+        speaker=payloads.resolve_speaker(payload.get("speaker") or "", credit=credit),
         premise=None if premise is None else Claim.objects.get(pk=premise),
         **credit,
     )
-    claims_services.argument_publish(argument=argument, actor=credit["actor"])
+    claims_services.argument_publish(
+        argument=argument, actor=credit["actor"], contribution_id=credit["contribution_id"]
+    )
     applied.append({"type": "argument", "id": argument.pk, "action": "created"})
     return applied
 
@@ -413,30 +442,28 @@ def _apply_correction(contribution, payload, credit) -> list[dict]:
     target_type = contribution.target_type
     target = payloads.public_target(target_type, contribution.target_id)
     changes = payload["changes"]
-    current = getattr(target, "version", None)
-    if current is not None and current != contribution.base_version:
-        raise _version_conflict(contribution, target, current)
-    applied: list[dict] = []
-    resolved = payloads.resolve_changes(target_type, changes, actor=credit["actor"])
-    _UPDATES[target_type](
-        **{target_type: target},
-        changes=resolved,
-        actor=credit["actor"],
-        reason=f"{credit['reason']}: {payload['reason'].strip()}",
-    )
-    applied.append({"type": target_type, "id": target.pk, "action": "changed"})
-    return applied
+    resolved = payloads.resolve_changes(target_type, changes, credit=credit)
+    try:
+        _UPDATES[target_type](
+            **{target_type: target},
+            changes=resolved,
+            expected_version=contribution.base_version,
+            **{**credit, "reason": f"{credit['reason']}: {payload['reason'].strip()}"},
+        )
+    except claims_services.VersionConflict as conflict:
+        raise _version_conflict(contribution, conflict.item) from None
+    return [{"type": target_type, "id": target.pk, "action": "changed"}]
 
 
-def _version_conflict(contribution, target, current: int) -> ApplyConflict:
+def _version_conflict(contribution, target) -> ApplyConflict:
     changes = contribution.payload["changes"]
     values = payloads.current_values(contribution.target_type, target)
     return ApplyConflict(
-        f"The {contribution.target_type} is at version {current}, not "
+        f"The {contribution.target_type} is at version {target.version}, not "
         f"{contribution.base_version} as the correction was based on: compare the current "
         "values with the proposed ones, then reject or request changes.",
-        current={field: values[field] for field in changes},
-        proposed=dict(changes),
+        current={"version": target.version, **{field: values[field] for field in changes}},
+        proposed={"version": contribution.base_version, **changes},
     )
 
 
@@ -446,7 +473,12 @@ def _apply_flag(contribution, payload, credit) -> list[dict]:
     reason_code = payload["reason_code"]
     if reason_code == ReasonCode.DUPLICATE and target_type == TargetType.CLAIM:
         keep = Claim.objects.get(pk=payload["duplicate_of"])
-        claims_services.claim_merge(keep=keep, duplicates=[target], actor=credit["actor"])
+        claims_services.claim_merge(
+            keep=keep,
+            duplicates=[target],
+            actor=credit["actor"],
+            contribution_id=credit["contribution_id"],
+        )
         return [
             {"type": "claim", "id": target.pk, "action": "merged"},
             {"type": "claim", "id": keep.pk, "action": "changed"},
@@ -455,10 +487,15 @@ def _apply_flag(contribution, payload, credit) -> list[dict]:
     comment = (payload.get("comment") or "").strip()
     reason = f"Flagged as {label}" + (f": {comment}" if comment else "")
     reason += f" ({credit['reason']})"
+    moved = {
+        "actor": credit["actor"],
+        "reason": reason,
+        "contribution_id": credit["contribution_id"],
+    }
     if target_type == TargetType.CLAIM:
-        claims_services.claim_retract(claim=target, actor=credit["actor"], reason=reason)
+        claims_services.claim_retract(claim=target, **moved)
     else:
-        claims_services.argument_retract(argument=target, actor=credit["actor"], reason=reason)
+        claims_services.argument_retract(argument=target, **moved)
     return [{"type": target_type, "id": target.pk, "action": "retracted"}]
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from claims import services as claims_services
 from claims.models import Claim, Status
 from contributions import services
 from contributions.models import Contribution, Kind, State
@@ -364,3 +365,76 @@ def test_a_correction_of_any_shape_is_a_400_never_a_500(contributor_api, publish
 
     errors = assert_error(response, 400, "invalid")["errors"]
     assert any(key.startswith("changes") for key in errors), errors
+
+
+# Corrections and versions -------------------------------------------------------------------
+
+
+def _correct_claim(api, claim, **changes):
+    return api.post(
+        LIST,
+        {
+            "kind": "correction",
+            "target_type": "claim",
+            "target_id": claim.pk,
+            "base_version": api.get(f"/api/v1/claims/{claim.pk}/").json()["version"],
+            "changes": changes,
+            "reason": "Closer to the words said.",
+        },
+    )
+
+
+def test_a_correction_applies_at_its_base_version_and_the_history_names_it(
+    contributor_api, moderator_api, published_claim, anonymous
+):
+    proposed = _correct_claim(contributor_api, published_claim, text="Open models are safer")
+    assert proposed.status_code == 201, proposed.content
+    contribution = Contribution.objects.get()
+
+    approved = moderator_api.post(detail(contribution, "approve"), {"version": 1})
+
+    assert approved.status_code == 200, approved.content
+    public = anonymous.get(f"/api/v1/claims/{published_claim.pk}/").json()
+    assert public["text"] == "Open models are safer"
+    assert public["version"] == contribution.base_version + 1
+    row = published_claim.history.order_by("-history_id").first()
+    assert (row.history_user.username, row.contribution_id) == ("contributor", contribution.pk)
+
+
+def test_a_correction_on_a_stale_base_is_a_409_showing_current_and_proposed(
+    contributor_api, moderator_api, published_claim, editor
+):
+    _correct_claim(contributor_api, published_claim, text="Open models are safer")
+    contribution = Contribution.objects.get()
+    base = contribution.base_version
+    claims_services.claim_update(
+        claim=published_claim, changes={"text": "Edited by an editor"}, actor=editor
+    )
+
+    response = moderator_api.post(detail(contribution, "approve"), {"version": 1})
+
+    body = assert_error(response, 409, "apply_conflict")
+    assert body["current"] == {"version": base + 1, "text": "Edited by an editor"}
+    assert body["proposed"] == {"version": base, "text": "Open models are safer"}
+    published_claim.refresh_from_db()
+    assert published_claim.text == "Edited by an editor"
+    contribution.refresh_from_db()
+    assert (contribution.status, contribution.version) == (State.PENDING, 1)
+
+
+def test_a_correction_proposed_on_an_old_version_is_refused_at_once(
+    contributor_api, published_claim
+):
+    response = contributor_api.post(
+        LIST,
+        {
+            "kind": "correction",
+            "target_type": "claim",
+            "target_id": published_claim.pk,
+            "base_version": published_claim.version + 5,
+            "changes": {"text": "Anything"},
+            "reason": "Because.",
+        },
+    )
+
+    assert "base_version" in assert_error(response, 400, "invalid")["errors"]

@@ -226,6 +226,8 @@ def test_approving_a_new_claim_publishes_it_in_a_new_video_credited_to_its_autho
         {"type": "appearance", "id": appearance.pk, "action": "created"},
     ]
     assert {row.history_user for row in claim.history.all()} == {contributor}
+    assert {row.contribution_id for row in claim.history.all()} == {proposal.pk}
+    assert {row.contribution_id for row in appearance.history.all()} == {proposal.pk}
     assert [row.history_change_reason for row in claim.history.order_by("history_id")] == [
         f"Contribution #{proposal.pk}, approved by moderator",
         "draft → published",
