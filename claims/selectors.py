@@ -11,11 +11,13 @@ rows arrive in a fixed number of queries (select_related for single objects, pre
 for lists), whatever its size.
 """
 
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, pairwise
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
     CharField,
     Count,
@@ -34,7 +36,14 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from claims.models import WAS_PUBLIC, Appearance, Argument, Claim, Speaker, Stance, Status
-from claims.search import MATCH_START, note_snippet, search_claims, search_notes, snippet_html
+from claims.search import (
+    MATCH_START,
+    is_full_text,
+    note_snippet,
+    search_claims,
+    search_notes,
+    snippet_html,
+)
 from notes.models import Note, Topic, Video
 from notes.parsing import format_timestamp
 
@@ -488,6 +497,45 @@ def search(q: str, kind: str | None = None) -> list[SearchResult]:
     # Stable: on SQLite, where every rank is the same, claims stay before notes.
     results.sort(key=lambda result: -result.rank)
     return results
+
+
+# Similar claims -------------------------------------------------------------------------------
+
+#: The least share of words in common (Jaccard) for a claim to be suggested as alike.
+SIMILARITY_THRESHOLD = 0.3
+#: The claims sharing a word with the text that are scored, best matches (or newest) first.
+_SIMILAR_CANDIDATES = 200
+
+
+def similar_claims(text: str, *, limit: int, exclude_ids: Collection[int] = ()) -> list[Claim]:
+    """The published claims most like `text`, most similar first, each with its `similarity`
+    (the share of words in common, 0–1). Candidates share a word with `text`: found by the
+    full-text index on PostgreSQL, by word matching on SQLite.
+
+    Only published claims: contributors are told what already exists, and nothing unpublished
+    may reach them.
+    """
+    words = {word.lower() for word in re.findall(r"\w{3,}", text)}
+    if not words:
+        return []
+    published = Claim.objects.published().exclude(pk__in=exclude_ids).only("pk", "text")
+    if is_full_text(published.db):
+        query = SearchQuery(" or ".join(sorted(words)), search_type="websearch", config="english")
+        candidates = published.filter(search_vector=query).order_by(
+            SearchRank(F("search_vector"), query).desc(), "-id"
+        )
+    else:
+        candidates = published.filter(
+            Q(*(Q(text__icontains=word) for word in words), _connector=Q.OR)
+        ).order_by("-id")
+    scored = []
+    for claim in candidates[:_SIMILAR_CANDIDATES]:
+        theirs = {word.lower() for word in re.findall(r"\w{3,}", claim.text)}
+        claim.similarity = round(len(words & theirs) / len(words | theirs), 3) if theirs else 0.0
+        if claim.similarity >= SIMILARITY_THRESHOLD:
+            scored.append(claim)
+    scored.sort(key=lambda claim: (-claim.similarity, -claim.pk))
+    return scored[:limit]
 
 
 # A claim's public change history ---------------------------------------------------------------

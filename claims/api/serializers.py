@@ -103,7 +103,14 @@ class AppearanceSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
 
     class Meta:
         model = Appearance
-        fields = ["id", *TimeAnchorSerializer.FIELDS, "speaker", "quote", "annotation_url"]
+        fields = [
+            "id",
+            "version",
+            *TimeAnchorSerializer.FIELDS,
+            "speaker",
+            "quote",
+            "annotation_url",
+        ]
 
 
 class VideoAppearanceSerializer(AppearanceSerializer):
@@ -125,6 +132,7 @@ class ArgumentSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
         model = Argument
         fields = [
             "id",
+            "version",
             "stance",
             "text",
             "speaker",
@@ -180,6 +188,7 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
         model = Claim
         fields = [
             "id",
+            "version",
             "api_url",
             "jsonld_url",
             "text",
