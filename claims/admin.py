@@ -399,6 +399,7 @@ class StatusFilter(admin.SimpleListFilter):
 class StatusActionsMixin:
     """Publish, restore, retract and discard actions that go through the claims services, one
     item at a time, publishing (or retracting…) what may be and saying why the rest was refused.
+    Like merging, they are for those who may change the items: a viewer (a moderator) has none.
 
     Subclasses name the services: `publish_service(item, actor)`, and
     `restore_service`, `retract_service` and `discard_service(item, actor, reason)`.
@@ -409,13 +410,15 @@ class StatusActionsMixin:
     retract_service: Callable
     discard_service: Callable
 
-    @admin.action(description="Publish selected %(verbose_name_plural)s")
+    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet):
         self._transition_each(
             request, queryset, lambda item: self.publish_service(item, request.user), "Published"
         )
 
-    @admin.action(description="Restore selected retracted %(verbose_name_plural)s…")
+    @admin.action(
+        description="Restore selected retracted %(verbose_name_plural)s…", permissions=["change"]
+    )
     def restore(self, request: HttpRequest, queryset: QuerySet):
         """Ask why on an intermediate page, then make each selected retracted item public."""
         return self._with_reason(
@@ -428,7 +431,7 @@ class StatusActionsMixin:
             verb="Restored",
         )
 
-    @admin.action(description="Retract selected %(verbose_name_plural)s…")
+    @admin.action(description="Retract selected %(verbose_name_plural)s…", permissions=["change"])
     def retract(self, request: HttpRequest, queryset: QuerySet):
         """Ask for a reason on an intermediate page, then retract each selected item."""
         return self._with_reason(
@@ -441,7 +444,9 @@ class StatusActionsMixin:
             verb="Retracted",
         )
 
-    @admin.action(description="Discard selected draft %(verbose_name_plural)s…")
+    @admin.action(
+        description="Discard selected draft %(verbose_name_plural)s…", permissions=["change"]
+    )
     def discard(self, request: HttpRequest, queryset: QuerySet):
         """Confirm on an intermediate page, then discard each selected draft."""
         return self._with_reason(
@@ -630,7 +635,7 @@ class ClaimAdmin(StatusActionsMixin, ServiceWritesMixin, HistoryAdmin):
         changelist.result_list = page
         return changelist
 
-    @admin.action(description="Merge selected duplicate claims…")
+    @admin.action(description="Merge selected duplicate claims…", permissions=["change"])
     def merge(self, request: HttpRequest, queryset: QuerySet[Claim]):
         claims = queryset.order_by("id")
         if claims.count() < 2:
