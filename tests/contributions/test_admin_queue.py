@@ -246,9 +246,13 @@ def test_a_correction_overtaken_by_an_edit_warns_before_anyone_approves(
     assert "it is at version 2, the correction is based on version 1" in review.warning
 
 
-def test_a_new_claim_lists_the_published_claims_like_it(contributor, moderator):
-    alike = PublishedClaimFactory(text="Small models will run on every laptop")
-    PublishedClaimFactory(text="Nothing in common here")
+def test_a_new_claim_lists_the_published_claims_like_it(
+    contributor, moderator, django_capture_on_commit_callbacks
+):
+    # On PostgreSQL similar claims are found by their search vectors, written on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        alike = PublishedClaimFactory(text="Small models will run on every laptop")
+        PublishedClaimFactory(text="Nothing in common here")
     proposal = services.contribution_submit(
         author=contributor, kind=Kind.NEW_CLAIM, payload=new_claim_payload()
     )
