@@ -45,6 +45,7 @@ from claims.forms import (
     RetractForm,
     TimestampField,
     TriageDecisionForm,
+    VersionedForm,
 )
 from claims.models import (
     PREMISE_NOT_ITS_CLAIM,
@@ -135,11 +136,23 @@ def create_through_service(row, values: dict, *, actor, reason: str) -> None:
     row._state.db = created._state.db
 
 
-def update_through_service(row, changes: dict, *, actor, reason: str) -> None:
-    """Apply the `changes` of a form to the stored `row` through its model's service."""
+def update_through_service(
+    row, changes: dict, *, actor, reason: str, expected_version: int | None
+) -> None:
+    """Apply the `changes` of a form opened at `expected_version` to the stored `row` through
+    its model's service."""
     fields, _, update = WRITES[type(row)]
     changes = {name: value for name, value in changes.items() if name in fields}
-    update(**{row._meta.model_name: row}, changes=changes, actor=actor, reason=reason)
+    if not changes:
+        return
+    update(
+        **{row._meta.model_name: row},
+        changes=changes,
+        actor=actor,
+        reason=reason,
+        # Checked (locked) by the form already; a mismatch here rolls the whole save back.
+        expected_version=expected_version,
+    )
 
 
 def row_values(row) -> dict:
@@ -147,7 +160,32 @@ def row_values(row) -> dict:
     return {name: getattr(row, name) for name in WRITES[type(row)][0]}
 
 
-class ServiceWritesMixin:
+class VersionedFormMixin:
+    """Change forms and inline rows that carry the version they were opened at
+    (`VersionedForm`), and refuse to save over a change made since."""
+
+    form = VersionedForm
+
+    def saves_changes(self, request, obj) -> bool:
+        """Whether the page saves: not when it shows a version on the history page, or an
+        object to someone who may only view it."""
+        reverting = getattr(request, "reverting_to_version", None) is not None
+        return not reverting and self.has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.saves_changes(request, obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "opened_version"]}), *rest]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # A read-only field the page does not show: the admin leaves it out of the form.
+        return readonly if self.saves_changes(request, obj) else [*readonly, "opened_version"]
+
+
+class ServiceWritesMixin(VersionedFormMixin):
     """Change forms, inlines and history reverts that write through the claims services.
 
     The history page shows a version read-only: its Revert restores that version's content
@@ -160,7 +198,13 @@ class ServiceWritesMixin:
         reason = self.change_reason(request, change)
         if change:
             changes = {name: form.cleaned_data[name] for name in form.changed_data}
-            update_through_service(obj, changes, actor=request.user, reason=reason)
+            update_through_service(
+                obj,
+                changes,
+                actor=request.user,
+                reason=reason,
+                expected_version=form.cleaned_data.get("opened_version"),
+            )
         else:
             values = self.created_values(obj, form)
             create_through_service(obj, values, actor=request.user, reason=reason)
@@ -176,6 +220,10 @@ class ServiceWritesMixin:
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)  # Fills the rows in; the services save them.
+        opened = {
+            inline.instance.pk: inline.cleaned_data.get("opened_version")
+            for inline in formset.initial_forms
+        }
         for row in formset.new_objects:
             create_through_service(
                 row,
@@ -189,6 +237,7 @@ class ServiceWritesMixin:
                 {name: getattr(row, name) for name in changed},
                 actor=request.user,
                 reason=self.change_reason(request, True),
+                expected_version=opened[row.pk],
             )
 
     def get_readonly_fields(self, request, obj=None):
@@ -248,7 +297,7 @@ class SpeakerAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class AppearanceInline(TimestampInputMixin, admin.TabularInline):
+class AppearanceInline(VersionedFormMixin, TimestampInputMixin, admin.TabularInline):
     model = Appearance
     fields = ["video", "start_seconds", "end_seconds", "time", "speaker", "quote", "note"]
     readonly_fields = ["time"]
@@ -269,7 +318,7 @@ class AppearanceInline(TimestampInputMixin, admin.TabularInline):
         return time_link(appearance)
 
 
-class StanceArgumentInline(TimestampInputMixin, admin.StackedInline):
+class StanceArgumentInline(VersionedFormMixin, TimestampInputMixin, admin.StackedInline):
     """The arguments of one stance; a new one gets that stance without asking."""
 
     model = Argument
@@ -298,7 +347,7 @@ class StanceArgumentInline(TimestampInputMixin, admin.StackedInline):
     def get_formset(self, request, obj=None, **kwargs):
         stance = self.stance
 
-        class StanceForm(forms.ModelForm):
+        class StanceForm(VersionedForm):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.instance.stance = stance
@@ -438,6 +487,7 @@ class StatusFilter(admin.SimpleListFilter):
 class StatusActionsMixin:
     """Publish, restore, retract and discard actions that go through the claims services, one
     item at a time, publishing (or retracting…) what may be and saying why the rest was refused.
+    Like merging, they are for those who may change the items: a viewer (a moderator) has none.
 
     Subclasses name the services: `publish_service(item, actor)`, and
     `restore_service`, `retract_service` and `discard_service(item, actor, reason)`.
@@ -448,13 +498,15 @@ class StatusActionsMixin:
     retract_service: Callable
     discard_service: Callable
 
-    @admin.action(description="Publish selected %(verbose_name_plural)s")
+    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet):
         self._transition_each(
             request, queryset, lambda item: self.publish_service(item, request.user), "Published"
         )
 
-    @admin.action(description="Restore selected retracted %(verbose_name_plural)s…")
+    @admin.action(
+        description="Restore selected retracted %(verbose_name_plural)s…", permissions=["change"]
+    )
     def restore(self, request: HttpRequest, queryset: QuerySet):
         """Ask why on an intermediate page, then make each selected retracted item public."""
         return self._with_reason(
@@ -467,7 +519,7 @@ class StatusActionsMixin:
             verb="Restored",
         )
 
-    @admin.action(description="Retract selected %(verbose_name_plural)s…")
+    @admin.action(description="Retract selected %(verbose_name_plural)s…", permissions=["change"])
     def retract(self, request: HttpRequest, queryset: QuerySet):
         """Ask for a reason on an intermediate page, then retract each selected item."""
         return self._with_reason(
@@ -480,7 +532,9 @@ class StatusActionsMixin:
             verb="Retracted",
         )
 
-    @admin.action(description="Discard selected draft %(verbose_name_plural)s…")
+    @admin.action(
+        description="Discard selected draft %(verbose_name_plural)s…", permissions=["change"]
+    )
     def discard(self, request: HttpRequest, queryset: QuerySet):
         """Confirm on an intermediate page, then discard each selected draft."""
         return self._with_reason(
@@ -901,7 +955,7 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
         changelist.result_list = page
         return changelist
 
-    @admin.action(description="Merge selected duplicate claims…")
+    @admin.action(description="Merge selected duplicate claims…", permissions=["change"])
     def merge(self, request: HttpRequest, queryset: QuerySet[Claim]):
         claims = queryset.order_by("id")
         if claims.count() < 2:

@@ -1,6 +1,7 @@
 """Form pieces the editors' admin uses."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from notes.parsing import format_timestamp, parse_timestamp
 
@@ -28,6 +29,67 @@ class TimestampField(forms.IntegerField):
         if isinstance(value, int) and value >= 0:
             return format_timestamp(value)
         return value
+
+
+class OpenedVersionField(forms.IntegerField):
+    """The version of its object a change form was opened at, posted back hidden.
+
+    Never a change itself: only the fields the editor edits make a form changed.
+    """
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+class VersionedForm(forms.ModelForm):
+    """A change form (or inline row) for a claim, appearance or argument that refuses to save
+    over a change made since it was opened.
+
+    It carries the version it was opened at; a form that changes something is checked against
+    the stored version, read locked so that the check holds until the admin's transaction
+    commits the change: of two editors who opened the same version, the second to save is told,
+    and nothing of the first is overwritten.
+    """
+
+    opened_version = OpenedVersionField(required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The admin leaves the field out of a form it shows read-only.
+        self.versioned = "opened_version" in self.fields
+        if self.versioned and self.instance.pk is not None:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.versioned and self.instance.pk is not None and self.has_changed():
+            self._check_version(cleaned.get("opened_version"))
+        return cleaned
+
+    def _check_version(self, opened: int | None) -> None:
+        model = type(self.instance)
+        kind = model._meta.verbose_name.capitalize()
+        label = f"{kind} #{self.instance.pk}"
+        if opened is None:
+            raise ValidationError(
+                f"{label}: this form does not say which version it was opened at, so saving it "
+                "could overwrite someone else's change. Open it again and make your change.",
+                code="no_version",
+            )
+        stored = model._base_manager.select_for_update().filter(pk=self.instance.pk)
+        current = stored.values_list("version", flat=True).first()
+        if current is None or current == opened:
+            return  # A deleted row is the admin's own 404 to tell.
+        latest = model.history.filter(id=self.instance.pk).select_related("history_user").first()
+        by = f" by {latest.history_user}" if latest and latest.history_user else ""
+        raise ValidationError(
+            f"{label} was changed{by} after you opened it (you opened version {opened}; it is "
+            f"at version {current} now). Nothing was saved. Open it again to see that change, "
+            "then make yours.",
+            code="version_conflict",
+        )
 
 
 class RetractForm(forms.Form):

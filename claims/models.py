@@ -4,10 +4,43 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from notes.models import Note, Topic, Video
 from notes.parsing import format_timestamp
+
+
+class ContributionStamped(models.Model):
+    """What the historical rows of claims, appearances, arguments and speakers add to
+    simple-history's: the contribution whose approval made the change, if any.
+
+    A plain integer, not a foreign key: `claims` never imports `contributions`, which sits
+    above it, and a history row outlives what it names.
+    """
+
+    contribution_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _history(**kwargs) -> HistoricalRecords:
+    return HistoricalRecords(bases=[ContributionStamped], **kwargs)
+
+
+def _version_field() -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="1 when created, one more with every change the services make; an edit "
+        "based on another version is refused.",
+    )
+
+
+def _version_constraint(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(version__gte=1), name=f"{prefix}_version_positive")
 
 
 class Status(models.TextChoices):
@@ -88,7 +121,7 @@ class Speaker(models.Model):
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     name = models.CharField(max_length=200)
 
-    history = HistoricalRecords()
+    history = _history()
 
     class Meta:
         ordering = ["name"]
@@ -143,9 +176,10 @@ class Claim(models.Model):
     # `claims.extraction`); NULL for claims written by hand. Derived from the text when it was
     # extracted: neither dumped nor recorded in history.
     extraction_score = models.FloatField(null=True, blank=True, editable=False, serialize=False)
+    version = _version_field()
 
     objects = ClaimQuerySet.as_manager()
-    history = HistoricalRecords(
+    history = _history(
         excluded_fields=["created_at", "updated_at", "search_vector", "extraction_score"],
         m2m_fields=[topics],
     )
@@ -154,6 +188,7 @@ class Claim(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             *_status_constraints("claim"),
+            _version_constraint("claim"),
             models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
             models.CheckConstraint(
                 condition=Q(merged_into__isnull=True)
@@ -198,12 +233,13 @@ class Appearance(TimeAnchored):
         help_text="The vault note this appearance was drawn from.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    version = _version_field()
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = _history(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["video", "start_seconds", "id"]
-        constraints = _time_constraints("appearance")
+        constraints = [*_time_constraints("appearance"), _version_constraint("appearance")]
         indexes = [
             # A video's page and API detail: its appearances in time order.
             models.Index(fields=["video", "start_seconds"], name="appearance_video_time_idx"),
@@ -263,15 +299,17 @@ class Argument(TimeAnchored):
     retraction_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = _version_field()
 
     objects = ArgumentQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = _history(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["claim", "stance", "start_seconds", "id"]
         constraints = [
             *_status_constraints("argument"),
             *_time_constraints("argument"),
+            _version_constraint("argument"),
             models.CheckConstraint(
                 condition=Q(stance__in=Stance.values), name="argument_stance_valid"
             ),
@@ -316,3 +354,10 @@ class Argument(TimeAnchored):
                     "argument rests on a published claim."
                 }
             )
+
+
+@receiver(pre_create_historical_record)
+def stamp_contribution(sender, instance, history_instance, **kwargs) -> None:
+    """Record on the history row the contribution `claims.services` saved `instance` for."""
+    if isinstance(history_instance, ContributionStamped):
+        history_instance.contribution_id = getattr(instance, "_history_contribution_id", None)

@@ -11,16 +11,18 @@ rows arrive in a fixed number of queries (select_related for single objects, pre
 for lists), whatever its size.
 """
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from copy import copy
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache, reduce
-from itertools import chain
+from itertools import chain, pairwise
 from operator import or_
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
 from django.db.models import (
+    CharField,
     Count,
     Exists,
     F,
@@ -31,13 +33,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from claims.extraction import LOW_SCORE, words_of
-from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.models import WAS_PUBLIC, Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import MATCH_START, note_snippet, search_claims, search_notes, snippet_html
 from notes.models import Note, Topic, Video
 from notes.parsing import format_timestamp
@@ -260,6 +263,7 @@ def with_public_rows(claims: list[Claim], *, arguments: bool = False) -> list[Cl
 #: The fields of `with_public_rows`' appearance rows.
 APPEARANCE_ROW = (
     "id",
+    "version",
     "claim_id",
     "video__youtube_id",
     "start_seconds",
@@ -272,6 +276,7 @@ APPEARANCE_ROW = (
 #: published.
 ARGUMENT_ROW = (
     "id",
+    "version",
     "claim_id",
     "stance",
     "text",
@@ -809,3 +814,204 @@ def made_in_video(video: Video) -> list[Appearance | Argument]:
         chain(appearances, arguments),
         key=lambda item: (item.start_seconds, isinstance(item, Argument), item.pk),
     )
+
+
+# A claim's public change history ---------------------------------------------------------------
+
+#: The kinds of history rows a claim's history lists, and the fields it shows of each (the
+#: version is the entry's own; dates of creation and update are not recorded).
+HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
+    "claim": ("text", "status", "retraction_reason", "merged_into", "published_at", "topics"),
+    "appearance": ("claim", "video", "start_seconds", "end_seconds", "speaker", "quote", "note"),
+    "argument": (
+        "claim",
+        "stance",
+        "text",
+        "video",
+        "start_seconds",
+        "end_seconds",
+        "source_url",
+        "speaker",
+        "premise",
+        "status",
+        "retraction_reason",
+    ),
+}
+_HISTORY_OF = {"claim": Claim, "appearance": Appearance, "argument": Argument}
+#: Fields naming a claim: shown only while that claim may be read by id, else as null.
+_CLAIM_FIELDS = ("claim", "merged_into", "premise")
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _history_rows(kind: str) -> QuerySet:
+    return _HISTORY_OF[kind].history.model.objects
+
+
+def history_claim() -> QuerySet[Claim]:
+    """Claims whose change history the public may read: the ones it may read by id."""
+    return Claim.objects.filter(status__in=WAS_PUBLIC).only("id", "status")
+
+
+def claim_history_events(claim: Claim) -> QuerySet:
+    """The history rows a claim's public history lists, newest first, as
+    `(history_date, kind, history_id)` tuples, `kind` naming the model.
+
+    The claim's own rows while it was public (published or retracted), and the rows of its
+    appearances and public arguments recorded while the claim was published. Never a row of a
+    draft: a claim's before it was first published, an argument's while it was a draft or once
+    discarded, nor an appearance's or argument's while its claim was not public.
+    """
+    status_then = Subquery(
+        _history_rows("claim")
+        .filter(id=claim.pk, history_date__lte=OuterRef("history_date"))
+        .order_by("-history_date", "-history_id")
+        .values("status")[:1]
+    )
+
+    def events(kind: str, *, while_published: bool, **filters) -> QuerySet:
+        rows = _history_rows(kind).filter(**filters)
+        if while_published:
+            rows = rows.alias(status_then=status_then).filter(status_then=Status.PUBLISHED)
+        return (
+            rows.annotate(kind=Value(kind, output_field=CharField()))
+            .order_by()
+            .values_list("history_date", "kind", "history_id")
+        )
+
+    return (
+        events("claim", id=claim.pk, status__in=WAS_PUBLIC, while_published=False)
+        .union(
+            events("appearance", claim_id=claim.pk, while_published=True),
+            events("argument", claim_id=claim.pk, status__in=WAS_PUBLIC, while_published=True),
+            all=True,
+        )
+        .order_by("-history_date", "-history_id", "kind")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One change to a claim, one of its appearances or one of its arguments."""
+
+    object_type: str
+    object_id: int
+    version: int
+    action: str
+    changed_at: datetime
+    user: str | None
+    contribution_id: int | None
+    #: `{"field", "old", "new"}` for each field that changed, in `HISTORY_FIELDS` order.
+    changes: list[dict]
+
+
+def claim_history_entries(events: Iterable[tuple]) -> list[HistoryEntry]:
+    """The entries of a page of `claim_history_events`, each with what it changed since the
+    row before it, in a fixed number of queries whatever the page holds."""
+    events = list(events)
+    rows: dict[tuple[str, int], object] = {}
+    before: dict[tuple[str, int], object] = {}
+    for kind in HISTORY_FIELDS:
+        page_ids = [history_id for _, each, history_id in events if each == kind]
+        fetched = _with_previous_rows(kind, page_ids)
+        rows.update(((kind, row.history_id), row) for row in fetched if row.history_id in page_ids)
+        by_object: dict[int, list] = {}
+        for row in sorted(fetched, key=lambda row: (row.history_date, row.history_id)):
+            by_object.setdefault(row.id, []).append(row)
+        for history in by_object.values():
+            for earlier, row in pairwise(history):
+                before[kind, row.history_id] = earlier
+    shown = _HistoryValues([*rows.values(), *before.values()])
+    entries = []
+    for _, kind, history_id in events:
+        row = rows[kind, history_id]
+        earlier = before.get((kind, history_id)) if row.history_type != "+" else None
+        changes = []
+        for name in HISTORY_FIELDS[kind]:
+            new = shown.value(kind, row, name)
+            old = None if earlier is None else shown.value(kind, earlier, name)
+            if new != old and (earlier is not None or new not in (None, "", [])):
+                changes.append({"field": name, "old": old, "new": new})
+        entries.append(
+            HistoryEntry(
+                object_type=kind,
+                object_id=row.id,
+                version=row.version,
+                action=_ACTIONS[row.history_type],
+                changed_at=row.history_date,
+                user=row.history_user.get_username() if row.history_user else None,
+                contribution_id=row.contribution_id,
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def _with_previous_rows(kind: str, history_ids: list[int]) -> list:
+    """The history rows `history_ids` of one model, and the row before each of them, in one
+    query (none for no ids)."""
+    rows = _history_rows(kind)
+    previous = (
+        rows.filter(id=OuterRef("id"))
+        .filter(
+            Q(history_date__lt=OuterRef("history_date"))
+            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
+        )
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    earlier = rows.filter(history_id__in=history_ids).annotate(previous=Subquery(previous))
+    return list(
+        rows.filter(
+            Q(history_id__in=history_ids) | Q(history_id__in=earlier.values("previous"))
+        ).select_related("history_user")
+    )
+
+
+class _HistoryValues:
+    """The public form of the values history rows hold: a video by its YouTube id, a speaker
+    or note by its slug, a claim by its id while the public may read it (else null), a
+    claim's topics as sorted slugs. One query per kind of reference, whatever the rows."""
+
+    def __init__(self, rows: list) -> None:
+        ids: dict[str, set[int]] = {"claim": set(), "video": set(), "speaker": set(), "note": set()}
+        claim_rows = []
+        for row in rows:
+            for name in ("claim", "merged_into", "premise", "video", "speaker", "note"):
+                value = getattr(row, f"{name}_id", None)
+                if value is not None:
+                    ids["claim" if name in _CLAIM_FIELDS else name].add(value)
+            if isinstance(row, _HISTORY_OF["claim"].history.model):
+                claim_rows.append(row.history_id)
+        self.public_claims = set(
+            Claim.objects.filter(pk__in=ids["claim"], status__in=WAS_PUBLIC).values_list(
+                "pk", flat=True
+            )
+        )
+        self.names = {
+            "video": dict(
+                Video.objects.filter(pk__in=ids["video"]).values_list("pk", "youtube_id")
+            ),
+            "speaker": dict(
+                Speaker.objects.filter(pk__in=ids["speaker"]).values_list("pk", "slug")
+            ),
+            "note": dict(Note.objects.filter(pk__in=ids["note"]).values_list("pk", "slug")),
+        }
+        topics = _history_rows("claim").model._meta.get_field("historicalclaim_topics")
+        self.topics: dict[int, list[str]] = {}
+        for history_id, slug in (
+            topics.related_model.objects.filter(history_id__in=claim_rows)
+            .order_by("topic__slug")
+            .values_list("history_id", "topic__slug")
+        ):
+            self.topics.setdefault(history_id, []).append(slug)
+
+    def value(self, kind: str, row, name: str):
+        if name == "topics":
+            return self.topics.get(row.history_id, [])
+        if name in _CLAIM_FIELDS:
+            pk = getattr(row, f"{name}_id")
+            return pk if pk in self.public_claims else None
+        if name in self.names:
+            pk = getattr(row, f"{name}_id")
+            return None if pk is None else self.names[name].get(pk)
+        return getattr(row, name)

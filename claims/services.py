@@ -40,6 +40,27 @@ class TransitionError(Exception):
     """A status change that is not allowed from the object's current state."""
 
 
+class VersionConflict(Exception):
+    """An edit based on a version of `item` that is no longer its current one.
+
+    `item` is the object as it is now (its `version` the current one), `expected` the version
+    the edit was based on; nothing was changed.
+    """
+
+    def __init__(self, *, item: models.Model, expected: int):
+        self.item = item
+        self.expected = expected
+        kind = item._meta.verbose_name.capitalize()
+        super().__init__(
+            f"{kind} #{item.pk} was changed meanwhile: it is at version {item.version}, and "
+            f"this change was based on version {expected}. Nothing was saved; look at the "
+            "current version and make the change again."
+        )
+
+
+#: What has a `version`: one more with each change saved through these services.
+VERSIONED = (Claim, Appearance, Argument)
+
 #: The fields editors change. Status, its reason, the publication date and the merge pointer
 #: are not among them: they move only through the transitions.
 CLAIM_FIELDS = ("text", "topics")
@@ -85,7 +106,13 @@ def _check_move(item: Claim | Argument, verb: str) -> None:
 
 
 def _transition(
-    item: Claim | Argument, verb: str, *, actor: Actor, reason: str = "", extra_fields=()
+    item: Claim | Argument,
+    verb: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    extra_fields=(),
+    contribution_id: int | None = None,
 ) -> None:
     _check_move(item, verb)
     old = item.status
@@ -96,16 +123,48 @@ def _transition(
         actor=actor,
         reason=f"{old} → {item.status}" + (f": {reason}" if reason else ""),
         fields=["status", "retraction_reason", "updated_at", *extra_fields],
+        contribution_id=contribution_id,
     )
 
 
-def _save(item, *, actor: Actor, reason: str, fields: Iterable[str] | None = None):
-    """Validate and save `item`, its history row naming `actor` and `reason`."""
+def _stamp(item, *, actor: Actor, reason: str, contribution_id: int | None) -> None:
+    """What the history row of the next save of `item` records besides its fields."""
     item._history_user = actor
     item._change_reason = reason
+    # Read by `claims.models.stamp_contribution` as the history row is written.
+    item._history_contribution_id = contribution_id
+
+
+def _save(
+    item,
+    *,
+    actor: Actor,
+    reason: str,
+    fields: Iterable[str] | None = None,
+    contribution_id: int | None = None,
+):
+    """Validate and save `item`, its history row naming `actor`, `reason` and the contribution.
+
+    Saving a stored claim, appearance or argument makes its next version, counted from the
+    stored one (read locked: a caller may hold a copy read before another change).
+    """
+    _stamp(item, actor=actor, reason=reason, contribution_id=contribution_id)
+    if fields is not None:
+        fields = list(fields)
+    if isinstance(item, VERSIONED) and not item._state.adding:
+        stored = type(item)._base_manager.select_for_update().filter(pk=item.pk)
+        item.version = stored.values_list("version", flat=True).get() + 1
+        if fields is not None:
+            fields.append("version")
     item.full_clean()
-    item.save(update_fields=None if fields is None else list(fields))
+    item.save(update_fields=fields)
     return item
+
+
+def _check_version(item, expected_version: int | None) -> None:
+    """Refuse a change based on another version than `item`'s (locked by the caller)."""
+    if expected_version is not None and item.version != expected_version:
+        raise VersionConflict(item=item, expected=expected_version)
 
 
 def _required(reason: str, what: str) -> str:
@@ -122,12 +181,25 @@ def _locked(model: type[models.Model], item: models.Model):
     return model.objects.select_for_update().get(pk=item.pk)
 
 
-def _update(item, changes: Changes, *, editable: Sequence[str], actor: Actor, reason: str):
-    """Apply `changes` to `item` (locked by the caller) and save it with one history row.
+def _update(
+    item,
+    changes: Changes,
+    *,
+    editable: Sequence[str],
+    actor: Actor,
+    reason: str,
+    expected_version: int | None,
+    contribution_id: int | None,
+):
+    """Apply `changes` to `item` (locked by the caller) and save it with one history row, as
+    its next version.
 
     The one place where the fields of claims, appearances and arguments change. Values equal
-    to the stored ones are no change; when nothing changes, nothing is written.
+    to the stored ones are no change; when nothing changes, nothing is written. A change based
+    on another version than the stored one (`expected_version`) is refused with
+    `VersionConflict`, even one that would change nothing.
     """
+    _check_version(item, expected_version)
     not_editable = sorted(set(changes) - set(editable))
     if not_editable:
         raise ValueError(
@@ -152,8 +224,9 @@ def _update(item, changes: Changes, *, editable: Sequence[str], actor: Actor, re
     if not changed and not relations:
         return item
 
-    item._history_user = actor
-    item._change_reason = reason
+    _stamp(item, actor=actor, reason=reason, contribution_id=contribution_id)
+    item.version += 1
+    changed.append("version")
     item.full_clean()
     # The history row written by the save below records the new relations with the new
     # fields: one row per edit, not one more per relation changed.
@@ -171,19 +244,41 @@ def _update(item, changes: Changes, *, editable: Sequence[str], actor: Actor, re
 
 @transaction.atomic
 def claim_create(
-    *, text: str, topics: Iterable[str] = (), actor: Actor = None, reason: str = "Created"
+    *,
+    text: str,
+    topics: Iterable[str] = (),
+    actor: Actor = None,
+    reason: str = "Created",
+    contribution_id: int | None = None,
 ) -> Claim:
     """A new draft claim, filed under the topics with the given slugs."""
-    claim = _save(Claim(text=text), actor=actor, reason=reason)
+    claim = _save(Claim(text=text), actor=actor, reason=reason, contribution_id=contribution_id)
     claim.topics.set([topic_get_or_create(slug=slug) for slug in topics])
     return claim
 
 
 @transaction.atomic
-def claim_update(*, claim: Claim, changes: Changes, actor: Actor, reason: str = "Edited") -> Claim:
-    """Change a claim's `text` and `topics` (Topic objects or ids), whatever its status."""
+def claim_update(
+    *,
+    claim: Claim,
+    changes: Changes,
+    actor: Actor,
+    reason: str = "Edited",
+    expected_version: int | None = None,
+    contribution_id: int | None = None,
+) -> Claim:
+    """Change a claim's `text` and `topics` (Topic objects or ids), whatever its status; with
+    `expected_version`, only if the claim is still at that version (else `VersionConflict`)."""
     claim = _locked(Claim, claim)
-    return _update(claim, changes, editable=CLAIM_FIELDS, actor=actor, reason=reason)
+    return _update(
+        claim,
+        changes,
+        editable=CLAIM_FIELDS,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        contribution_id=contribution_id,
+    )
 
 
 @transaction.atomic
@@ -198,6 +293,7 @@ def appearance_create(
     note: Note | None = None,
     actor: Actor = None,
     reason: str = "Created",
+    contribution_id: int | None = None,
 ) -> Appearance:
     """Record that `claim` was made in `video` at `start_seconds`."""
     appearance = Appearance(
@@ -209,14 +305,21 @@ def appearance_create(
         quote=quote,
         note=note,
     )
-    return _save(appearance, actor=actor, reason=reason)
+    return _save(appearance, actor=actor, reason=reason, contribution_id=contribution_id)
 
 
 @transaction.atomic
 def appearance_update(
-    *, appearance: Appearance, changes: Changes, actor: Actor, reason: str = "Edited"
+    *,
+    appearance: Appearance,
+    changes: Changes,
+    actor: Actor,
+    reason: str = "Edited",
+    expected_version: int | None = None,
+    contribution_id: int | None = None,
 ) -> Appearance:
-    """Change an appearance, or move it to another claim (`changes["claim"]`).
+    """Change an appearance, or move it to another claim (`changes["claim"]`); with
+    `expected_version`, only if it is still at that version (else `VersionConflict`).
 
     Moving the only appearance of a published claim away is refused (ValidationError, from
     `Appearance.clean`), with that claim locked so that it cannot be published meanwhile.
@@ -228,7 +331,15 @@ def appearance_update(
         raise TransitionError(
             f"Appearance #{appearance.pk} was moved to another claim meanwhile; try again."
         )
-    return _update(appearance, changes, editable=APPEARANCE_FIELDS, actor=actor, reason=reason)
+    return _update(
+        appearance,
+        changes,
+        editable=APPEARANCE_FIELDS,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        contribution_id=contribution_id,
+    )
 
 
 @transaction.atomic
@@ -245,6 +356,7 @@ def argument_create(
     premise: Claim | None = None,
     actor: Actor = None,
     reason: str = "Created",
+    contribution_id: int | None = None,
 ) -> Argument:
     """A draft argument for or against `claim`, with its evidence."""
     argument = Argument(
@@ -258,23 +370,47 @@ def argument_create(
         speaker=speaker,
         premise=premise,
     )
-    return _save(argument, actor=actor, reason=reason)
+    return _save(argument, actor=actor, reason=reason, contribution_id=contribution_id)
 
 
 @transaction.atomic
 def argument_update(
-    *, argument: Argument, changes: Changes, actor: Actor, reason: str = "Edited"
+    *,
+    argument: Argument,
+    changes: Changes,
+    actor: Actor,
+    reason: str = "Edited",
+    expected_version: int | None = None,
+    contribution_id: int | None = None,
 ) -> Argument:
-    """Change an argument's text, stance or evidence, or move it to another claim."""
+    """Change an argument's text, stance or evidence, or move it to another claim; with
+    `expected_version`, only if it is still at that version (else `VersionConflict`)."""
     argument = _locked(Argument, argument)
-    return _update(argument, changes, editable=ARGUMENT_FIELDS, actor=actor, reason=reason)
+    return _update(
+        argument,
+        changes,
+        editable=ARGUMENT_FIELDS,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        contribution_id=contribution_id,
+    )
 
 
 @transaction.atomic
-def speaker_get_or_create(*, name: str, actor: Actor = None) -> Speaker:
+def speaker_get_or_create(
+    *, name: str, actor: Actor = None, contribution_id: int | None = None
+) -> Speaker:
     slug = slugify_title(name)
     speaker = Speaker.objects.filter(slug=slug).first()
-    return speaker or _save(Speaker(slug=slug, name=name), actor=actor, reason="Created")
+    if speaker is not None:
+        return speaker
+    return _save(
+        Speaker(slug=slug, name=name),
+        actor=actor,
+        reason="Created",
+        contribution_id=contribution_id,
+    )
 
 
 def _check_grounded(claim: Claim, verb: str) -> None:
@@ -287,27 +423,37 @@ def _check_grounded(claim: Claim, verb: str) -> None:
 
 
 @transaction.atomic
-def claim_publish(*, claim: Claim, actor: Actor) -> Claim:
+def claim_publish(*, claim: Claim, actor: Actor, contribution_id: int | None = None) -> Claim:
     """Make a draft public; it needs at least one appearance."""
     claim = _locked(Claim, claim)
     _check_move(claim, "publish")
     _check_grounded(claim, "publish")
     claim.published_at = timezone.now()
-    _transition(claim, "publish", actor=actor, extra_fields=["published_at"])
+    _transition(
+        claim,
+        "publish",
+        actor=actor,
+        extra_fields=["published_at"],
+        contribution_id=contribution_id,
+    )
     return claim
 
 
 @transaction.atomic
-def claim_retract(*, claim: Claim, actor: Actor, reason: str) -> Claim:
+def claim_retract(
+    *, claim: Claim, actor: Actor, reason: str, contribution_id: int | None = None
+) -> Claim:
     """Hide a published claim from public lists, keeping it and saying why at its address."""
     reason = _required(reason, "claim is retracted")
     claim = _locked(Claim, claim)
-    _transition(claim, "retract", actor=actor, reason=reason)
+    _transition(claim, "retract", actor=actor, reason=reason, contribution_id=contribution_id)
     return claim
 
 
 @transaction.atomic
-def claim_restore(*, claim: Claim, actor: Actor, reason: str) -> Claim:
+def claim_restore(
+    *, claim: Claim, actor: Actor, reason: str, contribution_id: int | None = None
+) -> Claim:
     """Make a retracted claim public again, saying why; it needs at least one appearance."""
     reason = _required(reason, "claim is restored")
     claim = _locked(Claim, claim)
@@ -318,16 +464,24 @@ def claim_restore(*, claim: Claim, actor: Actor, reason: str) -> Claim:
             "appearances and arguments now; it cannot be restored."
         )
     _check_grounded(claim, "restore")
-    _transition(claim, "restore", actor=actor, reason=reason)
+    _transition(claim, "restore", actor=actor, reason=reason, contribution_id=contribution_id)
     return claim
 
 
 @transaction.atomic
-def claim_discard(*, claim: Claim, actor: Actor, reason: str = "") -> Claim:
+def claim_discard(
+    *,
+    claim: Claim,
+    actor: Actor,
+    reason: str = "",
+    contribution_id: int | None = None,
+) -> Claim:
     """Throw a draft away for good. It stays in the database, never public, so that
     extracting claims from its note again does not bring it back."""
     claim = _locked(Claim, claim)
-    _transition(claim, "discard", actor=actor, reason=reason.strip())
+    _transition(
+        claim, "discard", actor=actor, reason=reason.strip(), contribution_id=contribution_id
+    )
     return claim
 
 
@@ -360,7 +514,13 @@ def _ids(label: str, items: Sequence[models.Model]) -> str:
 
 
 @transaction.atomic
-def claim_merge(*, keep: Claim, duplicates: Sequence[Claim], actor: Actor) -> Claim:
+def claim_merge(
+    *,
+    keep: Claim,
+    duplicates: Sequence[Claim],
+    actor: Actor,
+    contribution_id: int | None = None,
+) -> Claim:
     """Fold duplicate claims into `keep`.
 
     Their appearances, arguments and topics move to `keep`, arguments resting on them rest on
@@ -406,21 +566,46 @@ def claim_merge(*, keep: Claim, duplicates: Sequence[Claim], actor: Actor) -> Cl
     for claim in others:
         claim.merged_into = keep
         verb = "retract" if claim.status == Status.PUBLISHED else "discard"
-        _transition(claim, verb, actor=actor, reason=reason, extra_fields=["merged_into"])
+        _transition(
+            claim,
+            verb,
+            actor=actor,
+            reason=reason,
+            extra_fields=["merged_into"],
+            contribution_id=contribution_id,
+        )
 
     appearances = list(Appearance.objects.filter(claim__in=others).order_by("id"))
     for appearance in appearances:
         appearance.claim = keep
-        _save(appearance, actor=actor, reason=reason, fields=["claim"])
+        _save(
+            appearance,
+            actor=actor,
+            reason=reason,
+            fields=["claim"],
+            contribution_id=contribution_id,
+        )
     arguments = list(Argument.objects.filter(claim__in=others).order_by("id"))
     for argument in arguments:
         argument.claim = keep
         if argument.premise_id == keep.pk:
             argument.premise = None
-        _save(argument, actor=actor, reason=reason, fields=["claim", "premise", "updated_at"])
+        _save(
+            argument,
+            actor=actor,
+            reason=reason,
+            fields=["claim", "premise", "updated_at"],
+            contribution_id=contribution_id,
+        )
     for argument in Argument.objects.filter(premise__in=others):
         argument.premise = None if argument.claim_id == keep.pk else keep
-        _save(argument, actor=actor, reason=reason, fields=["premise", "updated_at"])
+        _save(
+            argument,
+            actor=actor,
+            reason=reason,
+            fields=["premise", "updated_at"],
+            contribution_id=contribution_id,
+        )
     # Recorded by the history row of `keep` below, with the appearances and arguments.
     keep.skip_history_when_saving = True
     try:
@@ -443,38 +628,53 @@ def claim_merge(*, keep: Claim, duplicates: Sequence[Claim], actor: Actor) -> Cl
         actor=actor,
         reason=f"Merged in claims {merged}" + (f": {received}" if received else ""),
         fields=["updated_at"],
+        contribution_id=contribution_id,
     )
     return keep
 
 
 @transaction.atomic
-def argument_publish(*, argument: Argument, actor: Actor) -> Argument:
+def argument_publish(
+    *, argument: Argument, actor: Actor, contribution_id: int | None = None
+) -> Argument:
     """Make a draft argument public (with its claim, once that is published)."""
     argument = _locked(Argument, argument)
-    _transition(argument, "publish", actor=actor)
+    _transition(argument, "publish", actor=actor, contribution_id=contribution_id)
     return argument
 
 
 @transaction.atomic
-def argument_retract(*, argument: Argument, actor: Actor, reason: str) -> Argument:
+def argument_retract(
+    *, argument: Argument, actor: Actor, reason: str, contribution_id: int | None = None
+) -> Argument:
     reason = _required(reason, "argument is retracted")
     argument = _locked(Argument, argument)
-    _transition(argument, "retract", actor=actor, reason=reason)
+    _transition(argument, "retract", actor=actor, reason=reason, contribution_id=contribution_id)
     return argument
 
 
 @transaction.atomic
-def argument_restore(*, argument: Argument, actor: Actor, reason: str) -> Argument:
+def argument_restore(
+    *, argument: Argument, actor: Actor, reason: str, contribution_id: int | None = None
+) -> Argument:
     reason = _required(reason, "argument is restored")
     argument = _locked(Argument, argument)
-    _transition(argument, "restore", actor=actor, reason=reason)
+    _transition(argument, "restore", actor=actor, reason=reason, contribution_id=contribution_id)
     return argument
 
 
 @transaction.atomic
-def argument_discard(*, argument: Argument, actor: Actor, reason: str = "") -> Argument:
+def argument_discard(
+    *,
+    argument: Argument,
+    actor: Actor,
+    reason: str = "",
+    contribution_id: int | None = None,
+) -> Argument:
     argument = _locked(Argument, argument)
-    _transition(argument, "discard", actor=actor, reason=reason.strip())
+    _transition(
+        argument, "discard", actor=actor, reason=reason.strip(), contribution_id=contribution_id
+    )
     return argument
 
 
@@ -505,6 +705,9 @@ def history_revert(*, record: HistoricalChanges, actor: Actor):
         if isinstance(instance, Claim):
             instance.merged_into = None
             instance.published_at = None
+        # Its versions go on from the last one it had, so none is ever given twice.
+        last = model.history.filter(id=instance.pk).aggregate(last=models.Max("version"))
+        instance.version = last["last"] + 1
         instance._state.adding = True
         return _save(instance, actor=actor, reason=reason)
     changes = {

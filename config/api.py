@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -467,8 +468,13 @@ class PublicReadViewSet(PublicReadMixin, ReadOnlyModelViewSet):
     """A public list and detail endpoint."""
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs) -> JsonResponse:
-    """The API's answer at an address under /api/ that no endpoint serves, in the one shape."""
+    """The API's answer at an address under /api/ that no endpoint serves, in the one shape.
+
+    Exempt from the CSRF check, which would otherwise answer a POST here with an HTML 403: it
+    changes nothing, whatever the method.
+    """
     return JsonResponse(
         {
             "status": 404,

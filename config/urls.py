@@ -43,6 +43,7 @@ api_urls = [
     ),
     path("redoc/", docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("auth/", include("accounts.urls")),
+    path("contributions/", include("contributions.urls")),
     *router.urls,
 ]
 

@@ -299,7 +299,13 @@ def test_claim_form_edits_text_and_never_the_status(editor_client, editor):
 
     response = editor_client.post(
         url,
-        {"text": "New words.", "status": "published", "published_at": "2024-01-01", **NO_INLINES},
+        {
+            "text": "New words.",
+            "status": "published",
+            "published_at": "2024-01-01",
+            "opened_version": str(claim.version),
+            **NO_INLINES,
+        },
     )
 
     assert response.status_code == 302
@@ -345,6 +351,7 @@ def test_inline_edit_of_an_appearance_is_recorded(editor_client, editor):
         "appearances-TOTAL_FORMS": "1",
         "appearances-INITIAL_FORMS": "1",
         "appearances-0-id": str(appearance.pk),
+        "appearances-0-opened_version": str(appearance.version),
         "appearances-0-claim": str(claim.pk),
         "appearances-0-video": str(appearance.video_id),
         "appearances-0-start_seconds": "00:00:30",
@@ -367,6 +374,7 @@ def appearance_form(appearance: Appearance, **changes) -> dict:
         "video": str(appearance.video_id),
         "start_seconds": str(appearance.start_seconds),
         "quote": appearance.quote,
+        "opened_version": str(appearance.version),
         **changes,
     }
 
@@ -583,7 +591,9 @@ def test_claim_form_changes_topics_in_one_history_row(editor_client, editor):
     topic = TopicFactory(slug="ai_safety")
     url = reverse("admin:claims_claim_change", args=[claim.pk])
 
-    response = editor_client.post(url, {**NO_INLINES, "text": "A claim.", "topics": [topic.pk]})
+    data = {**NO_INLINES, "text": "A claim.", "topics": [topic.pk], "opened_version": "1"}
+
+    response = editor_client.post(url, data)
 
     assert response.status_code == 302
     assert list(claim.topics.all()) == [topic]

@@ -11,6 +11,7 @@ After each move it checks the outcome against the spec's state machine, and afte
 - every published claim has an appearance, every retracted item a reason;
 - every change left a history row naming the editor and a reason, and each object's latest
   history row is the object as it is.
+- versions never go back, and every object a step changed is at a higher version after it.
 
 Each example runs in a savepoint rolled back after it; the on-commit work of each step (the
 search index on PostgreSQL) runs at the end of the step, as a commit would run it.
@@ -130,6 +131,7 @@ class Curation(RuleBasedStateMachine):
         self.videos = [VideoFactory(), VideoFactory()]
         self.numbers = itertools.count(1)
         self.seen = {}
+        self.versions = {}
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -279,7 +281,8 @@ class Curation(RuleBasedStateMachine):
         text = f"{before.text.split(' is ')[0]} is revised {next(self.numbers)}."
         if path == "admin":
             url = reverse("admin:claims_claim_change", args=[claim])
-            assert self.admin_form(url, {**INLINES, "text": text})
+            data = {**INLINES, "text": text, "opened_version": str(before.version)}
+            assert self.admin_form(url, data)
         else:
             services.claim_update(claim=before, changes={"text": text}, actor=self.editor)
         after = Claim.objects.get(pk=claim)
@@ -330,6 +333,7 @@ class Curation(RuleBasedStateMachine):
                 "video": str(appearance.video_id),
                 "start_seconds": str(appearance.start_seconds),
                 "quote": appearance.quote,
+                "opened_version": str(appearance.version),
             }
             assert self.admin_form(url, data) is allowed
         else:
@@ -433,6 +437,7 @@ class Curation(RuleBasedStateMachine):
                 "text": before.text,
                 "source_url": before.source_url,
                 "premise": "" if before.premise_id is None else str(before.premise_id),
+                "opened_version": str(before.version),
             }
             url = reverse("admin:claims_argument_change", args=[argument])
             assert self.admin_form(url, data) is allowed
@@ -511,6 +516,24 @@ class Curation(RuleBasedStateMachine):
                 latest[row["id"]] = [row[name] for name in fields]
             for row in model.objects.values("pk", *fields):
                 assert latest[row["pk"]] == [row[name] for name in fields], (model, row)
+
+    @invariant()
+    def every_change_makes_a_higher_version(self):
+        """A version never goes back, and an object whose recorded fields a step changed
+        has a higher one after it."""
+        versions = {}
+        for model, fields in RECORDED.items():
+            for row in model.objects.values("pk", "version", *fields):
+                key = (model, row.pop("pk"))
+                version = row.pop("version")
+                versions[key] = (version, row)
+                if key not in self.versions:
+                    continue
+                before, recorded = self.versions[key]
+                assert version >= before, (key, before, version)
+                if row != recorded:
+                    assert version > before, (key, recorded, row)
+        self.versions = versions
 
     @invariant()
     def the_public_sees_only_what_was_published(self):

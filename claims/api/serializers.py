@@ -108,7 +108,14 @@ class AppearanceSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
 
     class Meta:
         model = Appearance
-        fields = ["id", *TimeAnchorSerializer.FIELDS, "speaker", "quote", "annotation_url"]
+        fields = [
+            "id",
+            "version",
+            *TimeAnchorSerializer.FIELDS,
+            "speaker",
+            "quote",
+            "annotation_url",
+        ]
 
 
 class VideoAppearanceSerializer(AppearanceSerializer):
@@ -130,6 +137,7 @@ class ArgumentSerializer(TimeAnchorSerializer, serializers.ModelSerializer):
         model = Argument
         fields = [
             "id",
+            "version",
             "stance",
             "text",
             "speaker",
@@ -234,6 +242,7 @@ def appearance_row(row: dict, links: Links) -> dict:
     """What `AppearanceSerializer` gives, from an appearance row."""
     return {
         "id": row["id"],
+        "version": row["version"],
         **_time_anchor_row(row),
         "speaker": _speaker_row(row),
         "quote": row["quote"],
@@ -246,6 +255,7 @@ def argument_row(row: dict, links: Links) -> dict:
     premise = row["public_premise__id"]
     return {
         "id": row["id"],
+        "version": row["version"],
         "stance": row["stance"],
         "text": row["text"],
         "speaker": _speaker_row(row),
@@ -321,6 +331,7 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
         model = Claim
         fields = [
             "id",
+            "version",
             "api_url",
             "jsonld_url",
             "text",
@@ -360,6 +371,7 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
         arguments = [argument_row(row, links) for row in claim.argument_rows]
         return {
             "id": claim.pk,
+            "version": claim.version,
             "api_url": api_url,
             "jsonld_url": f"{links.claim_itself(claim.pk)}?format=jsonld",
             "text": claim.text,
@@ -481,3 +493,36 @@ class SearchResultSerializer(serializers.Serializer):
     )
     api_url = serializers.URLField()
     page_url = serializers.URLField(help_text="The claim's or note's public page.")
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field that changed.")
+    old = serializers.JSONField(
+        allow_null=True,
+        help_text=(
+            "Its value before (null for a new item): text, a number, a date, a list of topic "
+            "slugs; a video by its YouTube id, a speaker or note by its slug, a claim by its id "
+            "(null when that claim is not public)."
+        ),
+    )
+    new = serializers.JSONField(allow_null=True, help_text="Its value after, in the same form.")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One change to a claim, one of its appearances or one of its arguments."""
+
+    object_type = serializers.ChoiceField(
+        choices=["claim", "appearance", "argument"], help_text="What changed."
+    )
+    object_id = serializers.IntegerField(help_text="Its id.")
+    version = serializers.IntegerField(help_text="Its version after this change.")
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    changed_at = serializers.DateTimeField()
+    user = serializers.CharField(
+        allow_null=True, help_text="Who made the change; null for an automatic one."
+    )
+    contribution_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The contribution whose approval made the change, if a contribution did.",
+    )
+    changes = HistoryChangeSerializer(many=True)

@@ -21,6 +21,7 @@ from claims.api.filters import ArgumentFilter, ClaimFilter, VideoFilter
 from claims.models import Appearance, Claim, Status
 from config.api import (
     CursorPagePagination,
+    PagePagination,
     PublicReadMixin,
     PublicReadViewSet,
     StrictOrderingFilter,
@@ -178,12 +179,16 @@ class ClaimViewSet(PublicReadViewSet):
     ordering_fields = CLAIM_ORDERING
     ordering = ["-published_at"]
     revision_kinds = {"list": CLAIM_KINDS, "retrieve": CLAIM_KINDS}
+    #: Set by the routes of one claim that answer with a list in pages (its history).
+    paged_detail = False
 
     def get_queryset(self):
         # The JSON is built from plain rows (`selectors.with_public_rows`); the ClaimReview
         # reads model instances.
         if self.action == "list":
             return selectors.claim_list_rows()
+        if self.action == "history":
+            return selectors.history_claim()
         renderer = getattr(self.request, "accepted_renderer", None)
         if renderer is not None and renderer.format == "jsonld":
             return selectors.claim_detail()
@@ -192,6 +197,8 @@ class ClaimViewSet(PublicReadViewSet):
     def get_serializer_class(self):
         if self.action == "list":
             return serializers.ClaimListSerializer
+        if self.action == "history":
+            return serializers.HistoryEntrySerializer
         return serializers.ClaimDetailSerializer
 
     def filter_queryset(self, queryset):
@@ -205,6 +212,12 @@ class ClaimViewSet(PublicReadViewSet):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         claims = selectors.with_public_rows(page)
         return self.get_paginated_response(self.get_serializer(claims, many=True).data)
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = super().allowed_query_params()
+        if self.paged_detail:
+            allowed |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        return allowed
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -223,6 +236,31 @@ class ClaimViewSet(PublicReadViewSet):
 
     def _claim_review(self, claim: Claim) -> dict:
         return page_links.claim_review(self.request, claim)
+
+    @extend_schema(
+        summary="What changed on a claim, its appearances and its arguments, newest first",
+        description=(
+            "Each entry is one change: which item (the claim, one of its appearances or one of "
+            "its arguments) and its version after the change, when, by whom (a username), "
+            "through which contribution, and each changed field's old and new value. Only "
+            "changes made while the claim was public are listed, and never an argument's "
+            "while it was a draft. A draft or discarded claim answers 404."
+        ),
+        parameters=[ID_PARAMETER],
+        responses=serializers.HistoryEntrySerializer(many=True),
+    )
+    @action(
+        detail=True,
+        url_path="history",
+        pagination_class=PagePagination,
+        filter_backends=[],
+        paged_detail=True,
+    )
+    def history(self, request, pk=None):
+        claim = self.get_object()
+        page = self.paginate_queryset(selectors.claim_history_events(claim))
+        entries = selectors.claim_history_entries(page)
+        return self.get_paginated_response(self.get_serializer(entries, many=True).data)
 
 
 @extend_schema_view(

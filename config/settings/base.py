@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "accounts",
     "notes",
     "claims",
+    "contributions",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Contributions have a status and a kind of their own, beside the claims' status.
+    "ENUM_NAME_OVERRIDES": {
+        "ContributionStatusEnum": "contributions.models.State",
+        "ContributionKindEnum": "contributions.models.Kind",
+        "StatusEnum": "claims.models.Status",
+        "KindEnum": ["note", "channel", "topic"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.require_non_blank_query_values",
@@ -273,6 +281,13 @@ IMPORT_MAX_FRONT_MATTER_CHARS = env_int("IMPORT_MAX_FRONT_MATTER_CHARS", 64 * 10
 IMPORT_MAX_FRONT_MATTER_DEPTH = env_int("IMPORT_MAX_FRONT_MATTER_DEPTH", 20, minimum=1)
 IMPORT_MAX_TIMESTAMPS = env_int("IMPORT_MAX_TIMESTAMPS", 20_000, minimum=0)
 IMPORT_MAX_LINKS = env_int("IMPORT_MAX_LINKS", 20_000, minimum=0)
+
+# Contributions: how many one contributor may have waiting (pending or sent back for changes),
+# and how many new ones in any 24 hours; each approved one raises the daily limit by one, up to
+# the cap. See contributions/quotas.py.
+CONTRIBUTION_MAX_PENDING = env_int("CONTRIBUTION_MAX_PENDING", 20, minimum=0)
+CONTRIBUTION_DAILY_LIMIT = env_int("CONTRIBUTION_DAILY_LIMIT", 10, minimum=0)
+CONTRIBUTION_DAILY_LIMIT_CAP = env_int("CONTRIBUTION_DAILY_LIMIT_CAP", 50, minimum=0)
 # Files per transaction of an import: a crash loses at most one batch, and other writers wait
 # for the content revision's lock at most one batch's commit.
 IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 50, minimum=1)

@@ -28,6 +28,7 @@ def appearance_json(example) -> dict:
     appearance = example.claim.appearances.get()
     return {
         "id": appearance.pk,
+        "version": appearance.version,
         "video": ex.VIDEO_ID,
         "start_seconds": 2525,
         "end_seconds": 2603,
@@ -43,6 +44,7 @@ def appearance_json(example) -> dict:
 def argument_for_json(example) -> dict:
     return {
         "id": example.argument_for.pk,
+        "version": example.argument_for.version,
         "stance": "for",
         "text": ex.FOR_TEXT,
         "speaker": ZUCKERBERG,
@@ -60,6 +62,7 @@ def argument_for_json(example) -> dict:
 def argument_against_json(example) -> dict:
     return {
         "id": example.argument_against.pk,
+        "version": example.argument_against.version,
         "stance": "against",
         "text": ex.AGAINST_TEXT,
         "speaker": None,
@@ -188,6 +191,7 @@ def test_claim_detail_gives_appearances_and_arguments_for_and_against(api, examp
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
         "id": pk,
+        "version": example.claim.version,
         "api_url": f"{API}/claims/{pk}/",
         "jsonld_url": f"{API}/claims/{pk}/?format=jsonld",
         "text": ex.CLAIM_TEXT,

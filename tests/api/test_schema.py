@@ -20,6 +20,7 @@ from openapi_spec_validator import validate
 from rest_framework.throttling import AnonRateThrottle
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 
+from accounts import services as account_services
 from config.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LIST_OPERATIONS = {
     "/api/v1/arguments/",
     "/api/v1/claims/",
+    "/api/v1/claims/{id}/history/",
     "/api/v1/notes/",
     "/api/v1/search/",
     "/api/v1/speakers/",
@@ -82,6 +84,19 @@ TOKEN_OPERATIONS = {
 }
 
 
+#: Proposals and their moderation (contributions/api.py): contributors only, never cached.
+CONTRIBUTION_OPERATIONS = {
+    ("/api/v1/contributions/", "get"),
+    ("/api/v1/contributions/", "post"),
+    ("/api/v1/contributions/{id}/", "get"),
+    ("/api/v1/contributions/{id}/", "patch"),
+    ("/api/v1/contributions/{id}/approve/", "post"),
+    ("/api/v1/contributions/{id}/reject/", "post"),
+    ("/api/v1/contributions/{id}/request-changes/", "post"),
+    ("/api/v1/contributions/{id}/withdraw/", "post"),
+}
+
+
 def public_reads(schema: dict):
     for path, method, operation in operations(schema):
         if (path, method) in PUBLIC_READS:
@@ -90,9 +105,11 @@ def public_reads(schema: dict):
 
 def test_schema_documents_every_endpoint_and_only_reads_publicly(schema):
     assert {(path, method) for path, method, _ in operations(schema)} == (
-        PUBLIC_READS | TOKEN_OPERATIONS
+        PUBLIC_READS | TOKEN_OPERATIONS | CONTRIBUTION_OPERATIONS
     )
-    for path, method in TOKEN_OPERATIONS - {("/api/v1/auth/tokens/", "post")}:
+    for path, method in (TOKEN_OPERATIONS | CONTRIBUTION_OPERATIONS) - {
+        ("/api/v1/auth/tokens/", "post")
+    }:
         assert {} not in schema["paths"][path][method]["security"], (path, method)
     # Creating a token takes a password (Basic or in the body) or a session, never a token.
     assert schema["paths"]["/api/v1/auth/tokens/"]["post"]["security"] == [
@@ -197,8 +214,11 @@ def test_the_schema_says_which_filter_values_must_name_something(schema):
 def test_schemathesis_expects_a_400_to_valid_requests_only_where_keys_must_exist():
     config = tomllib.loads((ROOT / "schemathesis.toml").read_text(encoding="utf-8"))
 
-    (operation,) = config["operations"]
+    operation, contributions = config["operations"]
     assert sorted(operation["include-name"]) == sorted(f"GET {path}" for path in KEY_FILTERS)
+    # Every contribution operation names rows (claims, targets, contributions) or moves a state.
+    assert contributions["include-path-regex"] == "^/api/v1/contributions/"
+    assert contributions["checks"] == operation["checks"]
     assert operation["checks"] == {
         "positive_data_acceptance": {
             "expected-statuses": [
@@ -269,6 +289,23 @@ fuzzed = schemathesis.pytest.from_fixture("api_schema")
 def test_every_get_operation_answers_as_documented(case):
     # Every check, with `schemathesis.toml` as `st run` reads it.
     case.call_and_validate()
+
+
+@pytest.fixture
+def contributor_token(contributor) -> str:
+    _, key = account_services.token_create(user=contributor)
+    return key
+
+
+@fuzzed.include(path_regex="^/api/v1/contributions/").parametrize()
+@settings(
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_every_contribution_operation_answers_as_documented(case, contributor_token):
+    case.call_and_validate(headers={"Authorization": f"Token {contributor_token}"})
 
 
 # The docs pages ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ status and reason (so old links explain themselves) and appears nowhere else.
 import pytest
 
 from claims import services
-from claims.models import Appearance, Stance
+from claims.models import Appearance, Claim, Stance
 from tests.api import worked_example as ex
 from tests.api.helpers import API, assert_error
 
@@ -154,6 +154,7 @@ def test_retracted_claim_by_id_says_it_was_retracted_and_why(api, example):
     body = response.json()
     assert {key: body[key] for key in body if key not in ("published_at", "topics")} == {
         "id": pk,
+        "version": Claim.objects.get(pk=pk).version,
         "api_url": f"{API}/claims/{pk}/",
         "jsonld_url": f"{API}/claims/{pk}/?format=jsonld",
         "text": ex.RETRACTED_TEXT,

@@ -1,0 +1,16 @@
+"""Reads of contributions: who sees which, with their decisions in a fixed number of queries."""
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.roles import is_moderator
+from contributions.models import Contribution, ModerationLog
+
+
+def contributions_visible_to(user) -> QuerySet[Contribution]:
+    """Every contribution for moderators, editors and superusers; a contributor's own otherwise."""
+    contributions = Contribution.objects.select_related("author").prefetch_related(
+        Prefetch("decisions", ModerationLog.objects.select_related("actor").order_by("id"))
+    )
+    if is_moderator(user):
+        return contributions
+    return contributions.by(user)
