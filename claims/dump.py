@@ -2,7 +2,7 @@
 
 A dump is one JSON object per line. The first line is the header
 
-    {"format": "claimtrack-dump", "version": 2, "exported_at": "<ISO-8601>", "history": false}
+    {"format": "claimtrack-dump", "version": 3, "exported_at": "<ISO-8601>", "history": false}
 
 then each row is a line, `{"model": "notes.video", "fields": {"id": 7, ...}}`, and the last line
 counts the rows of every table the dump holds:
@@ -17,7 +17,9 @@ children, each in primary-key order.
 The end line is what tells a whole dump from a cut-off one (a full disk, `head`, a copy that
 stopped): a dump without it, with counts that differ from the rows read, or with anything after
 it is refused. Version 1 dumps, which have no end line, still load, with a warning that their
-completeness cannot be checked.
+completeness cannot be checked. Version 3 added the `version` of claims, appearances and
+arguments and the `contribution_id` of content history rows: an older dump's rows load at
+version 1, their history rows made by no contribution.
 
 What a dump holds, and why:
 - All content, drafts and retracted items included: this is an editor's backup and migration
@@ -28,6 +30,10 @@ What a dump holds, and why:
   the database's rows and names the editor behind every change, while moving or sharing the
   content needs none of it. A history row's `history_user` is written as the username, because
   a user id means nothing on another site, and loads as the target's user of that name, or null.
+- With the history, the tables other apps register as part of the audit trail
+  (`register_audit_models`: the contributions and their moderation log), after the content.
+  Their users are written as usernames too (never a password or a token); a user a row cannot
+  do without (a contribution's author) must have an account of that name on the target.
 - No derived data: fields declared `serialize=False` (the full-text `search_vector`),
   generated columns, and the content revisions (`notes.ContentRevision`, `notes.KindRevision`),
   which only tell API clients whether anything changed. The load recomputes the search index
@@ -64,6 +70,8 @@ FORMAT = "claimtrack-dump"
 BATCH_SIZE = 1000
 CHUNK_SIZE = 2000
 HISTORY_USER = "history_user"
+#: Tables of the audit trail that apps above this one add (`register_audit_models`).
+AUDIT_MODELS: list[type[models.Model]] = []
 
 ModelClass = type[models.Model]
 RowCounts = dict[ModelClass, int]
@@ -117,9 +125,39 @@ class DumpFormat:
     upgrade: Callable[[str, Fields], Fields] | None = None
 
 
+def _versioned_labels() -> tuple[frozenset[str], frozenset[str]]:
+    """The tables that gained `version` in format 3, and those that gained `contribution_id`."""
+    versioned = (Claim, Appearance, Argument)
+    labels = {model._meta.label_lower for model in versioned}
+    history = [get_history_model_for_model(model) for model in versioned]
+    labels |= {model._meta.label_lower for model in history}
+    stamped = {
+        model._meta.label_lower
+        for model in HISTORY_MODELS
+        if any(field.attname == "contribution_id" for field in model._meta.concrete_fields)
+    }
+    return frozenset(labels), frozenset(stamped)
+
+
+_VERSIONED, _STAMPED = _versioned_labels()
+
+
+def _upgrade_to_3(label: str, fields: Fields) -> Fields:
+    """A version 2 row as version 3 has it: content at version 1, made by no contribution."""
+    if not isinstance(fields, dict):
+        return fields
+    added = {}
+    if label in _VERSIONED and "version" not in fields:
+        added["version"] = 1
+    if label in _STAMPED and "contribution_id" not in fields:
+        added["contribution_id"] = None
+    return {**fields, **added} if added else fields
+
+
 FORMATS: dict[int, DumpFormat] = {
     1: DumpFormat(version=1, counted=False),
     2: DumpFormat(version=2, counted=True),
+    3: DumpFormat(version=3, counted=True, upgrade=_upgrade_to_3),
 }
 VERSION = max(FORMATS)
 
@@ -143,7 +181,7 @@ def dump_export(write: Callable[[str], object], *, with_history: bool = False) -
         for model in _dumped_models(with_history=with_history):
             columns = _columns(model)
             lookups = [
-                f"{HISTORY_USER}__{username}" if key == HISTORY_USER else field.attname
+                f"{key}__{username}" if _is_user(field) else field.attname
                 for key, field in columns.items()
             ]
             # The base manager: no default filtering may ever hide a row from a backup.
@@ -217,8 +255,20 @@ def dump_summary(counts: RowCounts) -> str:
     return f"{rows} ({', '.join(parts)})" if parts else rows
 
 
+def register_audit_models(*audit_models: ModelClass) -> None:
+    """Dump `audit_models` with the history, after it, in this order (parents first)."""
+    AUDIT_MODELS.extend(model for model in audit_models if model not in AUDIT_MODELS)
+
+
 def _dumped_models(*, with_history: bool) -> tuple[ModelClass, ...]:
-    return CONTENT_MODELS + HISTORY_MODELS if with_history else CONTENT_MODELS
+    if with_history:
+        return CONTENT_MODELS + HISTORY_MODELS + tuple(AUDIT_MODELS)
+    return CONTENT_MODELS
+
+
+def _is_user(field: models.Field) -> bool:
+    """Whether `field` points at a user, dumped by username."""
+    return field.many_to_one and field.related_model is get_user_model()
 
 
 def _columns(model: ModelClass) -> dict[str, models.Field]:
@@ -229,7 +279,7 @@ def _columns(model: ModelClass) -> dict[str, models.Field]:
     so do generated columns, which the database computes.
     """
     return {
-        field.name if field.name == HISTORY_USER else field.attname: field
+        field.name if _is_user(field) else field.attname: field
         for field in model._meta.concrete_fields
         if (field.serialize or field.primary_key) and not field.generated
     }
@@ -291,7 +341,7 @@ def _refuse_unless_empty() -> None:
     """Loaded ids must not meet existing ones, and a load must not blend two databases."""
     occupied = [
         model._meta.label_lower
-        for model in CONTENT_MODELS + HISTORY_MODELS
+        for model in _dumped_models(with_history=True)
         if model._base_manager.exists()
     ]
     if occupied:
@@ -420,8 +470,8 @@ class _Loader:
             raise self._error(number, f"{label} fields: missing {missing}, unknown {unknown}")
         values: dict[str, Any] = {}
         for key, field in columns.items():
-            if key == HISTORY_USER:
-                values[field.attname] = self._user_id(number, fields[key])
+            if _is_user(field):
+                values[field.attname] = self._user_id(number, key, fields[key], field.null)
                 continue
             try:
                 value = field.to_python(fields[key])
@@ -439,10 +489,16 @@ class _Loader:
             raise self._error(number, f"{label} row has no {model._meta.pk.attname}")
         return values
 
-    def _user_id(self, number: int, username: object) -> int | None:
+    def _user_id(self, number: int, key: str, username: object, null: bool) -> int | None:
         if not isinstance(username, str | None):
-            raise self._error(number, f"{HISTORY_USER} must be a username or null")
-        return self.user_ids.get(username)
+            raise self._error(number, f"{key} must be a username or null")
+        user_id = self.user_ids.get(username)
+        if user_id is None and not null:
+            raise self._error(
+                number,
+                f"{key} {username!r} has no account here: create it before loading the dump",
+            )
+        return user_id
 
     def _flush(self) -> None:
         if not self.batch:

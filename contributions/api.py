@@ -124,7 +124,11 @@ class ContributionApiMixin(PrivateApiMixin):
         return self._moderator
 
     def get_contribution(self, pk: int) -> Contribution:
-        contribution = contributions_visible_to(self.request.user).filter(pk=pk).first()
+        contribution = (
+            contributions_visible_to(self.request.user, moderator=self.viewer_is_moderator())
+            .filter(pk=pk)
+            .first()
+        )
         if contribution is None:
             raise exceptions.NotFound("No contribution of yours has this id.")
         return contribution
@@ -240,7 +244,7 @@ class ContributionListCreateApi(ContributionApiMixin, APIView):
         )
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data
-        contributions = contributions_visible_to(request.user)
+        contributions = contributions_visible_to(request.user, moderator=self.viewer_is_moderator())
         for name in ("kind", "status"):
             if name in wanted:
                 contributions = contributions.filter(**{name: wanted[name]})

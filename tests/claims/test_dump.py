@@ -19,6 +19,7 @@ from django.core.management.color import no_style
 from django.db import connection, models
 from django.db.models import Max
 
+from accounts import services as account_services
 from claims import dump, services
 from claims.models import Appearance, Argument, Claim, Stance
 from claims.search import search_claims
@@ -137,7 +138,7 @@ def table_rows(tables: Iterable[type[models.Model]] = DUMPED_MODELS) -> Rows:
 
 def wipe() -> None:
     """Empty every dumped table and restart its ids, like a newly migrated database."""
-    tables = [model._meta.db_table for model in DUMPED_MODELS]
+    tables = [model._meta.db_table for model in (*DUMPED_MODELS, *dump.AUDIT_MODELS)]
     # PostgreSQL refuses to truncate tables with foreign key checks still deferred: run them.
     connection.check_constraints()
     connection.ops.execute_sql_flush(
@@ -197,7 +198,7 @@ def test_export_writes_a_header_then_rows_in_dependency_order(filled_database, t
     text = path.read_text(encoding="utf-8")
     header, *rows, _end = (json.loads(line) for line in text.splitlines())
     assert header.keys() == {"format", "version", "exported_at", "history"}
-    assert (header["format"], header["version"], header["history"]) == ("claimtrack-dump", 2, False)
+    assert (header["format"], header["version"], header["history"]) == ("claimtrack-dump", 3, False)
     assert datetime.fromisoformat(header["exported_at"]).tzinfo is not None
     models_in_order = list(dict.fromkeys(row["model"] for row in rows))
     assert models_in_order == [model._meta.label_lower for model in dump.CONTENT_MODELS]
@@ -354,15 +355,15 @@ def test_a_violated_constraint_is_named_by_the_database(filled_database, tmp_pat
         (
             '{"model": "notes.channel", "fields": {"id": 1, "slug": "a", "name": "A"}}\n',
             ":1: not a Claimtrack dump: the first line must be "
-            '{"format": "claimtrack-dump", "version": 2, ...}.',
+            '{"format": "claimtrack-dump", "version": 3, ...}.',
         ),
         (
-            '{"format": "claimtrack-dump", "version": 3, "history": false}\n',
-            ":1: dump version 3 is not supported; this Claimtrack reads versions 1, 2.",
+            '{"format": "claimtrack-dump", "version": 4, "history": false}\n',
+            ":1: dump version 4 is not supported; this Claimtrack reads versions 1, 2, 3.",
         ),
         (
             '{"format": "claimtrack-dump", "version": 2.0, "history": false}\n',
-            ":1: dump version 2.0 is not supported; this Claimtrack reads versions 1, 2.",
+            ":1: dump version 2.0 is not supported; this Claimtrack reads versions 1, 2, 3.",
         ),
         (
             '{"format": "claimtrack-dump", "version": 1}\n',
@@ -458,16 +459,16 @@ def test_a_failed_export_leaves_no_file_behind(filled_database, tmp_path, monkey
     assert list(tmp_path.iterdir()) == []
 
 
-def test_every_model_of_notes_and_claims_is_dumped():
+def test_every_model_of_notes_claims_and_contributions_is_dumped():
     """A new model must be added to the dump, or be deliberately left out of it."""
     app_models = {
         model
-        for app in ("notes", "claims")
+        for app in ("notes", "claims", "contributions")
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
     }
 
     # The revisions count changes; they are bumped by the load, not carried by the dump.
-    assert app_models - {ContentRevision, KindRevision} == set(DUMPED_MODELS)
+    assert app_models - {ContentRevision, KindRevision} == {*DUMPED_MODELS, *dump.AUDIT_MODELS}
 
 
 @pytest.mark.skipif(
@@ -545,7 +546,10 @@ def test_export_with_history_counts_the_history_tables_too(filled_database, tmp_
 
     counted = json.loads(lines[-1])["rows"]
 
-    assert list(counted) == [model._meta.label_lower for model in DUMPED_MODELS]
+    assert list(counted) == [
+        model._meta.label_lower for model in (*DUMPED_MODELS, *dump.AUDIT_MODELS)
+    ]
+    assert list(counted)[-2:] == ["contributions.contribution", "contributions.moderationlog"]
     assert sum(counted.values()) == len(lines) - 2
 
 
@@ -702,3 +706,72 @@ def test_a_cut_that_leaves_references_dangling_is_reported_as_a_cut(filled_datab
         f"{path}:{cut}: the dump ends without its end line: it was cut off, or its "
         "export did not finish."
     )
+
+
+def test_a_version_2_dump_loads_its_content_at_version_1(filled_database, tmp_path):
+    """Version 2 dumps were written before `version` and `contribution_id` existed."""
+    before = table_rows(dump.CONTENT_MODELS)
+    path, lines = exported_lines(tmp_path, "--with-history")
+    header = json.loads(lines[0])
+    header["version"] = 2
+    rows = []
+    for line in lines[1:-1]:
+        row = json.loads(line)
+        row["fields"].pop("version", None)
+        row["fields"].pop("contribution_id", None)
+        rows.append(json.dumps(row))
+    write_lines(path, [json.dumps(header), *rows, lines[-1]])
+
+    import_data(path)
+
+    assert table_rows(dump.CONTENT_MODELS) == {
+        model: [{**row, "version": 1} if "version" in row else row for row in model_rows]
+        for model, model_rows in before.items()
+    }
+    history = Claim.history.model.objects.all()
+    assert history.exists()
+    assert set(history.values_list("version", "contribution_id").distinct()) == {(1, None)}
+
+
+def test_contributions_and_their_log_travel_with_the_history_without_secrets(
+    filled_database, tmp_path, contributor, moderator
+):
+    from contributions import services as contribution_services
+    from contributions.models import Contribution, Kind, ModerationLog
+
+    token, key = account_services.token_create(user=contributor)
+    proposal = contribution_services.contribution_submit(
+        author=contributor,
+        kind=Kind.NEW_CLAIM,
+        payload={"video": "abcdefghijk", "start_seconds": 5, "text": "Proposed"},
+    )
+    contribution_services.contribution_reject(
+        contribution=proposal, actor=moderator, version=1, reason_code="spam", note="An ad."
+    )
+    before = table_rows([Contribution, ModerationLog])
+    path, lines = exported_lines(tmp_path, "--with-history")
+    text = "\n".join(lines)
+
+    assert key not in text and token.digest not in text
+    assert contributor.password not in text and moderator.password not in text
+    (row,) = [json.loads(line) for line in lines if '"model":"contributions.contribution"' in line]
+    assert (row["fields"]["author"], row["fields"]["reviewer"]) == ("contributor", "moderator")
+    assert "author_id" not in row["fields"]
+
+    import_data(path)
+
+    assert table_rows([Contribution, ModerationLog]) == before
+
+
+def test_contributions_stay_out_of_a_dump_without_history(filled_database, tmp_path, contributor):
+    from contributions import services as contribution_services
+    from contributions.models import Kind
+
+    contribution_services.contribution_submit(
+        author=contributor,
+        kind=Kind.NEW_CLAIM,
+        payload={"video": "abcdefghijk", "start_seconds": 5, "text": "Proposed"},
+    )
+    _, lines = exported_lines(tmp_path)
+
+    assert not [line for line in lines if "contributions." in line]

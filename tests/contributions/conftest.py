@@ -26,12 +26,16 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def published_claim(db):
-    """A published claim made at 00:42:05 in a known video, with one published argument."""
-    claim = PublishedClaimFactory(text="Open-sourcing AI models makes them safer")
-    video = VideoFactory(youtube_id=VIDEO, duration_seconds=4 * 3600)
-    AppearanceFactory(claim=claim, video=video, start_seconds=2525)
-    ArgumentFactory(claim=claim, video=video, status=Status.PUBLISHED)
+def published_claim(db, django_capture_on_commit_callbacks):
+    """A published claim made at 00:42:05 in a known video, with one published argument.
+
+    Its search vector, which similar claims are found by on PostgreSQL, is written as on commit.
+    """
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = PublishedClaimFactory(text="Open-sourcing AI models makes them safer")
+        video = VideoFactory(youtube_id=VIDEO, duration_seconds=4 * 3600)
+        AppearanceFactory(claim=claim, video=video, start_seconds=2525)
+        ArgumentFactory(claim=claim, video=video, status=Status.PUBLISHED)
     return claim
 
 
