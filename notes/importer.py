@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from notes import revisions
-from notes.models import Note
+from notes.models import Note, Video
 from notes.parsing import Limits, NoteError, ParsedNote, decode_note, parse_note
 from notes.services import ImportOutcome, note_import
 
@@ -334,7 +334,11 @@ class _Run:
         self, batch: list[NoteSource], sources: Iterable[NoteSource]
     ) -> dict[int, NoteSource]:
         """Import the files of one batch, handed out by `sources`; return the notes written
-        (created, updated or given drafts), by id, with the file each came from."""
+        (created, updated or given drafts), by id, with the file each came from.
+
+        The files are read and parsed first, then held to the length of their videos (one
+        query for the batch), then reported on and written in the order they came.
+        """
         names = [str(source) for source in batch]
         # One query for the batch tells which files are unchanged.
         stored = {
@@ -343,11 +347,21 @@ class _Run:
                 "source_path", "content_hash", "slug"
             )
         }
+        read = [self._read_file(source, stored) for source in sources]
+        durations = dict(
+            Video.objects.filter(
+                youtube_id__in={item.parsed.video_id for item in read if isinstance(item, _Read)},
+                duration_seconds__isnull=False,
+            ).values_list("youtube_id", "duration_seconds")
+        )
         written: dict[int, NoteSource] = {}
-        for source in sources:
-            note_id = self._import_file(source, stored)
-            if note_id is not None:
-                written[note_id] = source
+        for item in read:
+            if isinstance(item, _Read):
+                note_id = self._write_file(item, durations.get(item.parsed.video_id))
+                if note_id is not None:
+                    written[note_id] = item.source
+            elif item is not None:
+                self._not_imported(*item)
         return written
 
     def error(self, source: NoteSource, line: int, message: str) -> None:
@@ -355,13 +369,16 @@ class _Run:
         self.report.errors.append(report_line)
         self.on_error(report_line)
 
-    def _import_file(self, source: NoteSource, stored: dict[tuple[str, str], str]) -> int | None:
+    def _read_file(
+        self, source: NoteSource, stored: dict[tuple[str, str], str]
+    ) -> "_Read | tuple[NoteSource, int, str] | None":
+        """The parsed file; or why it cannot be imported; or None for an unchanged file."""
         try:
             data = source.read_bytes(self.limits.file_bytes)
         except OSError as error:
-            return self._not_imported(source, 1, f"cannot read file: {error.strerror or error}")
+            return source, 1, f"cannot read file: {error.strerror or error}"
         except NoteError as error:
-            return self._not_imported(source, error.line, error.message)
+            return source, error.line, error.message
         content_hash = hashlib.sha256(data).hexdigest()
 
         known_slug = stored.get((str(source), content_hash))
@@ -374,17 +391,25 @@ class _Run:
             text = decode_note(data, self.limits)
             parsed = parse_note(text, self.limits)
         except NoteError as error:
-            return self._not_imported(source, error.line, error.message)
+            return source, error.line, error.message
 
         if parsed.slug in self.slugs_seen:
-            return self._not_imported(
+            return (
                 source,
                 _title_line(text),
                 f"title gives slug '{parsed.slug}', already taken by "
                 f"{self.slugs_seen[parsed.slug]} in this run; rename one of the two notes",
             )
         self.slugs_seen[parsed.slug] = source
+        return _Read(source, content_hash, text, parsed)
 
+    def _write_file(self, item: "_Read", duration_seconds: int | None) -> int | None:
+        source, content_hash, parsed = item.source, item.content_hash, item.parsed
+        if duration_seconds is not None and any(
+            timestamp.seconds > duration_seconds for timestamp in parsed.timestamps
+        ):
+            # Rare: parsed again, for the sentences to be dated by the timestamps left.
+            parsed = parse_note(item.text, self.limits, duration_seconds=duration_seconds)
         for problem in parsed.problems:
             self.error(source, problem.line, problem.message)
 
@@ -427,6 +452,16 @@ class _Run:
     def _not_imported(self, source: NoteSource, line: int, message: str) -> None:
         self.error(source, line, message)
         self.report.not_imported += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A file read and parsed, waiting for its batch to be written."""
+
+    source: NoteSource
+    content_hash: str
+    text: str
+    parsed: ParsedNote
 
 
 def _is_duplicate(error: ValidationError) -> bool:

@@ -243,6 +243,67 @@ def test_bad_files_are_reported_with_path_and_line_and_good_ones_import(tmp_path
     assert not Appearance.objects.filter(note__slug="bad_timestamp").exists()
 
 
+EVERY_FORM_NOTE = """---
+title: Every form
+videoId: oX7OduG1YmI
+---
+
+From: [[cleoabram]] <br/>
+
+Open models are safer [00:42:05]. Closed ones keep attackers out [01:15:23, 01:15:26].
+More eyes find bugs sooner [00:01:12](#). Bugs get fixed in days ([00:02:10](#)).
+Short videos use minutes [05:03]. Long ones use one digit of hours [1:05:03].
+"""
+
+
+def test_every_timestamp_form_of_real_vaults_becomes_a_draft_at_its_second(tmp_path):
+    path = write(tmp_path, "every_form.md", EVERY_FORM_NOTE)
+
+    status, errors, summary = run_import("--extract-claims", path)
+
+    assert (status, errors) == (0, [])
+    assert summary.endswith("(6 draft claims extracted)")
+    assert sorted(Appearance.objects.values_list("start_seconds", "quote")) == [
+        (72, "More eyes find bugs sooner."),
+        (130, "Bugs get fixed in days."),
+        (303, "Short videos use minutes."),
+        (2525, "Open models are safer."),
+        (3903, "Long ones use one digit of hours."),
+        (4523, "Closed ones keep attackers out."),
+    ]
+
+
+def test_a_timestamp_past_the_end_of_a_known_video_is_reported_and_skipped(tmp_path):
+    Video.objects.create(youtube_id="oX7OduG1YmI", title="The interview", duration_seconds=4524)
+    path = write(tmp_path, "every_form.md", EVERY_FORM_NOTE)
+
+    status, errors, summary = run_import("--extract-claims", path)
+
+    assert status == 1
+    assert errors == [
+        f"{path}:8: timestamp [01:15:26] is past the end of the video, which lasts 01:15:24; "
+        "left out"
+    ]
+    assert summary == (
+        "1 files: 1 created, 0 updated, 0 unchanged, 1 errors (6 draft claims extracted)"
+    )
+    assert Appearance.objects.filter(start_seconds=4523).count() == 1
+
+    Video.objects.update(duration_seconds=4000)
+    path.write_text(EVERY_FORM_NOTE.replace("safer", "much safer"))
+    status, errors, summary = run_import("--extract-claims", path)
+
+    # Both timestamps of the list are too late now: its sentence has no time left to be a draft.
+    assert [error.split(": ", 1)[1] for error in errors] == [
+        "timestamp [01:15:23] is past the end of the video, which lasts 01:06:40; left out",
+        "timestamp [01:15:26] is past the end of the video, which lasts 01:06:40; left out",
+    ]
+    assert summary == (
+        "1 files: 0 created, 1 updated, 0 unchanged, 2 errors (1 draft claims extracted)"
+    )
+    assert Appearance.objects.filter(quote="Open models are much safer.").count() == 1
+
+
 def test_two_files_with_one_slug_reject_the_second(tmp_path):
     first = write(tmp_path, "a/first.md", good_note("Same Title"))
     second = write(tmp_path, "b/second.md", good_note("same title!", video_id="abcdefghijk"))
