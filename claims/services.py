@@ -27,8 +27,8 @@ from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import search_index_refresh_on_commit
 from notes import revisions
 from notes.models import Note, Video
-from notes.parsing import ParsedNote, slugify_title
-from notes.services import topic_get_or_create
+from notes.parsing import ParsedNote, Sentence, slugify_title
+from notes.services import topic_get_or_create, topics_get_or_create
 
 Actor = AbstractBaseUser | None
 #: Field name → new value; a related object may be given as an instance or as its id.
@@ -523,51 +523,65 @@ def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = N
     went since (published, merged or discarded), so re-running never duplicates drafts.
     Returns how many drafts were created.
     """
+    return claims_extract_from_notes(notes=[(note, parsed)], actor=actor)[note.pk]
+
+
+@transaction.atomic
+def claims_extract_from_notes(
+    *, notes: Sequence[tuple[Note, ParsedNote]], actor: Actor = None
+) -> dict[int, int]:
+    """`claims_extract_from_note` for many notes at once, in a constant number of queries.
+
+    Returns how many drafts were created, by note id.
+    """
     # Locked first, so that two imports extracting from one note at once take turns: the
     # second then sees the drafts the first one made.
-    Note.objects.select_for_update().filter(pk=note.pk).values_list("pk").get()
-    seen = set(note.appearances.values_list("start_seconds", "quote"))
-    fresh = []
-    for sentence in parsed.sentences:
-        if (sentence.seconds, sentence.text) in seen:
-            continue
-        seen.add((sentence.seconds, sentence.text))
-        fresh.append(sentence)
+    ids = [note.pk for note, _ in notes]
+    list(Note.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    drawn = Appearance.objects.filter(note__in=ids)
+    seen = set(drawn.values_list("note", "start_seconds", "quote"))
+    fresh: list[tuple[Note, Sentence]] = []
+    for note, parsed in notes:
+        for sentence in parsed.sentences:
+            if (note.pk, sentence.seconds, sentence.text) in seen:
+                continue
+            seen.add((note.pk, sentence.seconds, sentence.text))
+            fresh.append((note, sentence))
+    counts = dict.fromkeys(ids, 0)
     if not fresh:
-        return 0
+        return counts
 
     # Built in bulk, with history rows, because a long note yields hundreds of sentences;
     # the values are valid by construction and the database constraints still hold them.
-    claims = bulk_create_with_history(
-        [Claim(text=sentence.text) for sentence in fresh],
-        Claim,
-        default_user=actor,
-        default_change_reason=f"Extracted from note {note.slug}",
+    claims = []
+    for note, sentence in fresh:
+        claim = Claim(text=sentence.text)
+        claim._change_reason = f"Extracted from note {note.slug}"
+        claims.append(claim)
+    claims = bulk_create_with_history(claims, Claim, default_user=actor)
+    appearances = []
+    for claim, (note, sentence) in zip(claims, fresh, strict=True):
+        appearance = Appearance(
+            claim=claim,
+            video_id=note.video_id,
+            start_seconds=sentence.seconds,
+            quote=sentence.text,
+            note=note,
+        )
+        appearance._change_reason = f"Extracted from note {note.slug}"
+        appearances.append(appearance)
+    bulk_create_with_history(appearances, Appearance, default_user=actor)
+    topics = topics_get_or_create(
+        slugs={slug for _, sentence in fresh for slug in sentence.link_slugs}
     )
-    bulk_create_with_history(
-        [
-            Appearance(
-                claim=claim,
-                video_id=note.video_id,
-                start_seconds=sentence.seconds,
-                quote=sentence.text,
-                note=note,
-            )
-            for claim, sentence in zip(claims, fresh, strict=True)
-        ],
-        Appearance,
-        default_user=actor,
-        default_change_reason=f"Extracted from note {note.slug}",
-    )
-    topics = {
-        slug: topic_get_or_create(slug=slug) for sentence in fresh for slug in sentence.link_slugs
-    }
     Claim.topics.through.objects.bulk_create(
         Claim.topics.through(claim=claim, topic=topics[slug])
-        for claim, sentence in zip(claims, fresh, strict=True)
+        for claim, (_, sentence) in zip(claims, fresh, strict=True)
         for slug in dict.fromkeys(sentence.link_slugs)
     )
+    for note, _ in fresh:
+        counts[note.pk] += 1
     # Bulk creation sends no post_save: the search index and the revision hear of it here.
     search_index_refresh_on_commit(claim_ids=[claim.pk for claim in claims])
     revisions.bump()
-    return len(claims)
+    return counts

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from claims.search import search_index_failures
-from claims.services import claims_extract_from_note
+from claims.services import claims_extract_from_notes
 from notes.importer import import_vault
 
 # Below this many files a run is over before a progress bar would tell anything.
@@ -51,13 +51,13 @@ class Command(BaseCommand):
             # tqdm.write keeps the bar below the messages instead of tearing through them.
             tqdm.write(message, file=self.stderr._out)
 
-        def extract(note, parsed) -> int:
-            return claims_extract_from_note(note=note, parsed=parsed)
+        def extract(notes) -> dict[int, int]:
+            return claims_extract_from_notes(notes=notes)
 
         report = import_vault(
             paths,
             dry_run=dry_run,
-            extract=extract if extract_claims else None,
+            extract_many=extract if extract_claims else None,
             index_check=search_index_failures,
             on_error=on_error,
             progress=progress,
