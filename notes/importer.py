@@ -112,10 +112,14 @@ class NoteSource(Protocol):
 @dataclass(frozen=True, slots=True)
 class VaultFile:
     """A note file on disk: `name` is its path as found in the folders given, `real` where the
-    file actually is (the same, unless a folder given is itself a link)."""
+    file actually is (the same, unless a folder given is itself a link).
+
+    Strings rather than `Path`s, and one string when both are the same: an import holds one of
+    these for every file of the vault.
+    """
 
     name: str
-    real: Path
+    real: str
 
     def read_bytes(self, max_bytes: int) -> bytes:
         # O_NONBLOCK: if the file was swapped for a named pipe since the walk, opening it must
@@ -155,7 +159,7 @@ def find_note_files(paths: Iterable[Path], report: ImportReport) -> list[VaultFi
     """
     paths = [Path(os.path.abspath(path)) for path in paths]
     roots = [Path(os.path.realpath(path)) for path in paths if path.is_dir()]
-    found: dict[Path, VaultFile] = {}
+    found: dict[str, VaultFile] = {}
     for path in paths:
         try:
             mode = path.stat().st_mode
@@ -172,7 +176,7 @@ def find_note_files(paths: Iterable[Path], report: ImportReport) -> list[VaultFi
             report.errors.append(f"{path}:1: not a regular file ({kind})")
             continue
         else:
-            candidates = [VaultFile(str(path), Path(os.path.realpath(path)))]
+            candidates = [_vault_file(str(path), os.path.realpath(path))]
         for candidate in candidates:
             found.setdefault(candidate.real, candidate)
     return list(found.values())
@@ -184,6 +188,8 @@ def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultF
     folders = [top]
     while folders:
         folder = folders.pop()
+        # The files walked to are no links, so each one is where its folder really is.
+        real_folder = os.path.realpath(folder)
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
@@ -204,7 +210,11 @@ def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultF
             elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
                 report.errors.append(f"{path}:1: not a regular file ({kind}); skipped")
             else:
-                yield VaultFile(str(path), Path(os.path.realpath(path)))
+                yield _vault_file(entry.path, os.path.join(real_folder, entry.name))
+
+
+def _vault_file(name: str, real: str) -> VaultFile:
+    return VaultFile(name, name if real == name else real)
 
 
 def _report_link(

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from claims.search import search_index_failures
 from claims.services import claims_extract_from_notes
@@ -41,6 +40,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[Path], dry_run: bool, extract_claims: bool, **options):
         show_bar = sys.stderr.isatty() and options["verbosity"] > 0
+        if show_bar:
+            # Imported only for a terminal: tqdm reads package metadata as it loads, which
+            # costs more than a rerun of a small unchanged vault.
+            from tqdm import tqdm
 
         def progress(files):
             if not show_bar or len(files) < PROGRESS_BAR_MIN_FILES:
@@ -48,8 +51,11 @@ class Command(BaseCommand):
             return tqdm(files, unit="file", file=sys.stderr, leave=False)
 
         def on_error(message: str) -> None:
-            # tqdm.write keeps the bar below the messages instead of tearing through them.
-            tqdm.write(message, file=self.stderr._out)
+            if show_bar:
+                # tqdm.write keeps the bar below the messages instead of tearing through them.
+                tqdm.write(message, file=self.stderr._out)
+            else:
+                self.stderr._out.write(message + "\n")
 
         def extract(notes) -> dict[int, int]:
             return claims_extract_from_notes(notes=notes)
