@@ -560,13 +560,14 @@ def claims_extract_from_notes(
         claims.append(claim)
     claims = bulk_create_with_history(claims, Claim, default_user=actor)
     appearances = []
+    # Ids rather than objects: a related object costs a descriptor and a check on each save.
     for claim, (note, sentence) in zip(claims, fresh, strict=True):
         appearance = Appearance(
-            claim=claim,
+            claim_id=claim.pk,
             video_id=note.video_id,
             start_seconds=sentence.seconds,
             quote=sentence.text,
-            note=note,
+            note_id=note.pk,
         )
         appearance._change_reason = f"Extracted from note {note.slug}"
         appearances.append(appearance)
@@ -575,7 +576,7 @@ def claims_extract_from_notes(
         slugs={slug for _, sentence in fresh for slug in sentence.link_slugs}
     )
     Claim.topics.through.objects.bulk_create(
-        Claim.topics.through(claim=claim, topic=topics[slug])
+        Claim.topics.through(claim_id=claim.pk, topic_id=topics[slug].pk)
         for claim, (_, sentence) in zip(claims, fresh, strict=True)
         for slug in dict.fromkeys(sentence.link_slugs)
     )

@@ -150,67 +150,111 @@ class UploadedNote:
         return self.name
 
 
-def find_note_files(paths: Iterable[Path], report: ImportReport) -> list[VaultFile]:
+def find_note_files(paths: Iterable[Path], report: ImportReport) -> "VaultFiles":
     """The markdown files named or found under `paths`, each once, in a stable order.
 
     Hidden folders (`.obsidian`, `.trash`, `.git`) are skipped: they hold an editor's
     settings and deleted notes, not the vault. What cannot be imported (a link leading out of
     the folders, a broken or looping link, a named pipe) is reported in `report`.
     """
-    paths = [Path(os.path.abspath(path)) for path in paths]
-    roots = [Path(os.path.realpath(path)) for path in paths if path.is_dir()]
-    found: dict[str, VaultFile] = {}
-    for path in paths:
-        try:
-            mode = path.stat().st_mode
-        except OSError as error:
-            message = "no such file or folder" if error.errno == errno.ENOENT else error.strerror
-            report.errors.append(f"{path}:1: {message}")
-            continue
-        if stat.S_ISDIR(mode):
-            candidates = sorted(_walk(path, roots, report), key=lambda file: file.name)
-        elif path.suffix.lower() not in NOTE_SUFFIXES:
-            report.errors.append(f"{path}:1: not a markdown note (expected a .md file)")
-            continue
-        elif kind := _file_kind(mode):
-            report.errors.append(f"{path}:1: not a regular file ({kind})")
-            continue
-        else:
-            candidates = [_vault_file(str(path), os.path.realpath(path))]
-        for candidate in candidates:
-            found.setdefault(candidate.real, candidate)
-    return list(found.values())
+    return VaultFiles(paths, report)
+
+
+class VaultFiles:
+    """The note files of a vault, walked anew each time they are iterated.
+
+    An import then holds no list of them, only the batch in hand: its memory does not grow
+    with the vault. The first walk, made at once, counts them and reports what cannot be
+    imported; the next ones report nothing again. A file found twice (a path given inside
+    another) is taken once, which only then needs the walk to remember what it found.
+    """
+
+    def __init__(self, paths: Iterable[Path], report: ImportReport) -> None:
+        self.paths = [Path(os.path.abspath(path)) for path in paths]
+        self.roots = [Path(os.path.realpath(path)) for path in self.paths if path.is_dir()]
+        # Sorted by their parts, a path comes just before those inside it.
+        reals = sorted(Path(os.path.realpath(path)).parts for path in self.paths)
+        self.overlap = any(
+            inner[: len(outer)] == outer for outer, inner in itertools.pairwise(reals)
+        )
+        self.count = sum(1 for _ in self._walk(report))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[VaultFile]:
+        return self._walk(ImportReport())
+
+    def _walk(self, report: ImportReport) -> Iterator[VaultFile]:
+        seen: set[str] | None = set() if self.overlap else None
+        for path in self.paths:
+            try:
+                mode = path.stat().st_mode
+            except OSError as error:
+                message = (
+                    "no such file or folder" if error.errno == errno.ENOENT else error.strerror
+                )
+                report.errors.append(f"{path}:1: {message}")
+                continue
+            if stat.S_ISDIR(mode):
+                candidates = _walk(path, self.roots, report)
+            elif path.suffix.lower() not in NOTE_SUFFIXES:
+                report.errors.append(f"{path}:1: not a markdown note (expected a .md file)")
+                continue
+            elif kind := _file_kind(mode):
+                report.errors.append(f"{path}:1: not a regular file ({kind})")
+                continue
+            else:
+                candidates = iter([_vault_file(str(path), os.path.realpath(path))])
+            for candidate in candidates:
+                if seen is not None:
+                    if candidate.real in seen:
+                        continue
+                    seen.add(candidate.real)
+                yield candidate
 
 
 def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultFile]:
-    """The note files under folder `top`, never leaving it; a stack, not recursion, because
-    folders may nest deeper than Python's recursion limit."""
-    folders = [top]
-    while folders:
-        folder = folders.pop()
-        # The files walked to are no links, so each one is where its folder really is.
-        real_folder = os.path.realpath(folder)
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError as error:
-            report.errors.append(f"{folder}:1: cannot read folder: {error.strerror}")
+    """The note files under folder `top`, never leaving it, each folder's entries in order of
+    their names; a stack, not recursion, because folders may nest deeper than Python's
+    recursion limit."""
+    listings = [_listing(top, report)]
+    while listings:
+        if listings[-1] is None:
+            listings.pop()
             continue
-        for entry in entries:
-            path = Path(entry.path)
-            is_note = path.suffix.lower() in NOTE_SUFFIXES
-            if entry.name.startswith("."):
-                continue
-            if entry.is_symlink():
-                _report_link(path, folder, roots, is_note, report)
-            elif entry.is_dir(follow_symlinks=False):
-                folders.append(path)
-            elif not is_note:
-                continue
-            elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
-                report.errors.append(f"{path}:1: not a regular file ({kind}); skipped")
-            else:
-                yield _vault_file(entry.path, os.path.join(real_folder, entry.name))
+        folder, real_folder, entries = listings[-1]
+        entry = next(entries, None)
+        if entry is None:
+            listings.pop()
+            continue
+        path = Path(entry.path)
+        is_note = path.suffix.lower() in NOTE_SUFFIXES
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            _report_link(path, folder, roots, is_note, report)
+        elif entry.is_dir(follow_symlinks=False):
+            listings.append(_listing(path, report))
+        elif not is_note:
+            continue
+        elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
+            report.errors.append(f"{path}:1: not a regular file ({kind}); skipped")
+        else:
+            # The files walked to are no links, so each one is where its folder really is.
+            yield _vault_file(entry.path, os.path.join(real_folder, entry.name))
+
+
+def _listing(folder: Path, report: ImportReport) -> tuple[Path, str, Iterator[os.DirEntry]] | None:
+    """A folder, where it really is, and its entries in order of their names; None, reported,
+    when it cannot be read."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as error:
+        report.errors.append(f"{folder}:1: cannot read folder: {error.strerror}")
+        return None
+    return folder, os.path.realpath(folder), iter(entries)
 
 
 def _vault_file(name: str, real: str) -> VaultFile:
@@ -268,7 +312,7 @@ def import_vault(
     extract_many: ManyExtractor | None = None,
     index_check: IndexCheck | None = None,
     on_error: Callable[[str], None] = lambda message: None,
-    progress: Callable[[list[VaultFile]], Iterable[VaultFile]] = lambda files: files,
+    progress: Callable[[VaultFiles], Iterable[VaultFile]] = lambda files: files,
 ) -> ImportReport:
     """Import every note under `paths` and say what happened to each file.
 
@@ -292,7 +336,7 @@ def import_vault(
 
 
 def import_notes(
-    files: list[NoteSource],
+    files: Collection[NoteSource],
     *,
     report: ImportReport | None = None,
     dry_run: bool = False,
@@ -300,7 +344,7 @@ def import_notes(
     extract_many: ManyExtractor | None = None,
     index_check: IndexCheck | None = None,
     on_error: Callable[[str], None] = lambda message: None,
-    progress: Callable[[list], Iterable] = lambda files: files,
+    progress: Callable[[Collection], Iterable] = lambda files: files,
     actor: AbstractBaseUser | None = None,
 ) -> ImportReport:
     """Import `files` (paths or uploads) in batches, as the module says.
@@ -323,11 +367,14 @@ def import_notes(
     # Batches are cut from the list, but files are taken through `progress` one by one, so
     # that a progress bar moves as each is imported.
     in_progress = iter(progress(files))
+    size = settings.IMPORT_BATCH_SIZE
     with _rolled_back() if dry_run else nullcontext():
-        run.stored = _stored_notes({str(source) for source in files})
-        for batch in _batches(files, settings.IMPORT_BATCH_SIZE):
+        run.stored = _stored_notes(files)
+        # Files are taken one by one, so that a progress bar moves as each is imported.
+        for first in in_progress:
+            batch = itertools.chain([first], itertools.islice(in_progress, size - 1))
             with transaction.atomic(), revisions.deferred():
-                written = run.import_batch(itertools.islice(in_progress, len(batch)))
+                written = run.import_batch(batch)
             # The batch is committed now, and its search index refreshed after the commit.
             if index_check is not None and not dry_run and written:
                 for note_id, message in index_check(written.keys()).items():
@@ -335,23 +382,24 @@ def import_notes(
     return report
 
 
-def _stored_notes(paths: Collection[str]) -> dict[str, tuple[str, str]]:
-    """The content hash and slug of the stored notes imported from `paths`, by path.
+def _stored_notes(files: Iterable[NoteSource]) -> dict[str, tuple[str, str]]:
+    """The content hash and slug of the stored notes imported from `files`, by path.
 
     One query for the whole run, whatever its size: the notes are few enough to read through
     (one per vault file), and a list of every path as query parameters could pass a driver's
-    limit on parameters.
+    limit on parameters. Only the stored notes' paths are held, not the run's.
     """
     stored = (
         Note.objects.exclude(source_path="")
         .order_by()
         .values_list("source_path", "content_hash", "slug")
     )
-    return {
-        path: (content_hash, slug)
-        for path, content_hash, slug in stored.iterator(chunk_size=2000)
-        if path in paths
+    by_path = {
+        path: (content_hash, slug) for path, content_hash, slug in stored.iterator(chunk_size=2000)
     }
+    if not by_path:
+        return by_path
+    return {str(file): by_path[str(file)] for file in files if str(file) in by_path}
 
 
 @contextmanager
@@ -362,11 +410,6 @@ def _rolled_back() -> Iterator[None]:
         with revisions.deferred():
             yield
         transaction.set_rollback(True)
-
-
-def _batches(files: list, size: int) -> Iterator[list]:
-    for start in range(0, len(files), size):
-        yield files[start : start + size]
 
 
 @dataclass
