@@ -10,7 +10,8 @@ history rows and drafts in bulk, in a number of queries that does not grow with 
 at a time, each in its own savepoint, so that the file it refuses costs that file alone and is
 never half written. The content revision moves once per batch, as it ends
 (`revisions.deferred`), so an editor's change waits for its lock at most one commit, not a
-whole import. Memory holds one batch of parsed notes at a time, whatever the vault's size.
+whole import. Memory holds one batch of parsed notes at a time; across the run it keeps only
+the slugs taken so far, to refuse a second file with one of them.
 
 The folders are walked without following symbolic links: a link inside them leads to notes
 found where they are anyway, and one leading out of them, to nothing to find, or round in a
