@@ -34,15 +34,16 @@ def main() -> int:
 
 
 def _parse(args: argparse.Namespace) -> dict:
-    from notes.importer import ImportReport, find_note_files
+    from notes.importer import ImportReport, find_note_files, import_limits
     from notes.parsing import NoteError, decode_note, parse_note
 
     started = time.perf_counter()
     files = find_note_files(args.paths, ImportReport())
+    limits = import_limits()
     errors = 0
     for path in files:
         try:
-            parse_note(decode_note(path.read_bytes()))
+            parse_note(decode_note(path.read_bytes(limits.file_bytes), limits), limits)
         except NoteError:
             errors += 1
     return {"files": len(files), "seconds": time.perf_counter() - started, "errors": errors}

@@ -54,6 +54,7 @@ from django.utils.safestring import SafeString, mark_safe
 from claims.models import Appearance, Argument, Claim, Status
 from notes import revisions
 from notes.models import Note
+from notes.services import notes_bulk_written
 
 logger = logging.getLogger(__name__)
 
@@ -729,6 +730,10 @@ def _note_saved(
         search_index_refresh_on_commit(note_ids=[instance.pk])
 
 
+def _notes_written(sender: type[Note], note_ids: list[int], **kwargs) -> None:
+    search_index_refresh_on_commit(note_ids=note_ids)
+
+
 def _claim_part_saving(
     sender: type[Appearance | Argument],
     instance: Appearance | Argument,
@@ -767,6 +772,7 @@ def connect_receivers() -> None:
     """
     post_save.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_saved")
     post_save.connect(_note_saved, sender=Note, dispatch_uid="search_note_saved")
+    notes_bulk_written.connect(_notes_written, sender=Note, dispatch_uid="search_notes_written")
     for model in (Appearance, Argument):
         name = model._meta.model_name
         pre_save.connect(_claim_part_saving, sender=model, dispatch_uid=f"search_{name}_saving")

@@ -28,8 +28,8 @@ from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import search_index_refresh_on_commit
 from notes import revisions
 from notes.models import Note, Video
-from notes.parsing import ParsedNote, slugify_title
-from notes.services import topic_get_or_create
+from notes.parsing import ParsedNote, Sentence, slugify_title
+from notes.services import topic_get_or_create, topics_get_or_create
 
 Actor = AbstractBaseUser | None
 #: Field name → new value; a related object may be given as an instance or as its id.
@@ -731,75 +731,93 @@ def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = N
     that an editor discarded: re-running never duplicates drafts nor brings back discarded ones.
     Returns how many drafts were created.
     """
+    return claims_extract_from_notes(notes=[(note, parsed)], actor=actor)[note.pk]
+
+
+@transaction.atomic
+def claims_extract_from_notes(
+    *, notes: Sequence[tuple[Note, ParsedNote]], actor: Actor = None
+) -> dict[int, int]:
+    """`claims_extract_from_note` for many notes at once, in a constant number of queries.
+
+    Returns how many drafts were created, by note id.
+    """
     # Locked first, so that two imports extracting from one note at once take turns: the
     # second then sees the drafts the first one made.
-    Note.objects.select_for_update().filter(pk=note.pk).values_list("pk").get()
-    drawn = list(note.appearances.values_list("start_seconds", "quote", "claim__status"))
-    seen = {(seconds, quote) for seconds, quote, _ in drawn}
-    discarded = [quote for _, quote, status in drawn if status == Status.DISCARDED]
-    fresh = []
-    for sentence in parsed.sentences:
-        if (sentence.seconds, sentence.text) in seen:
-            continue
-        seen.add((sentence.seconds, sentence.text))
-        if not extraction.worth_a_draft(sentence.text):
-            continue
-        if any(extraction.near_identical(sentence.text, quote) for quote in discarded):
-            continue
-        fresh.append(sentence)
-    if not fresh:
-        return 0
+    ids = [note.pk for note, _ in notes]
+    list(Note.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    seen: set[tuple[int, int, str]] = set()
+    discarded: dict[int, list[str]] = {}
+    for note_id, seconds, quote, status in Appearance.objects.filter(note__in=ids).values_list(
+        "note", "start_seconds", "quote", "claim__status"
+    ):
+        seen.add((note_id, seconds, quote))
+        if status == Status.DISCARDED:
+            discarded.setdefault(note_id, []).append(quote)
+    # Each group: near-identical fresh sentences of one note, which become one draft.
+    groups: list[tuple[Note, list[Sentence]]] = []
+    for note, parsed in notes:
+        fresh = []
+        for sentence in parsed.sentences:
+            if (note.pk, sentence.seconds, sentence.text) in seen:
+                continue
+            seen.add((note.pk, sentence.seconds, sentence.text))
+            if not extraction.worth_a_draft(sentence.text):
+                continue
+            thrown_away = discarded.get(note.pk, ())
+            if any(extraction.near_identical(sentence.text, quote) for quote in thrown_away):
+                continue
+            fresh.append(sentence)
+        groups.extend(
+            (note, [fresh[index] for index in group])
+            for group in extraction.group_near_identical([sentence.text for sentence in fresh])
+        )
+    counts = dict.fromkeys(ids, 0)
+    if not groups:
+        return counts
 
-    groups = [
-        [fresh[index] for index in group]
-        for group in extraction.group_near_identical([sentence.text for sentence in fresh])
-    ]
     known = {
         extraction.normalized(text)
-        for text in Claim.objects.filter(text__in={group[0].text for group in groups})
+        for text in Claim.objects.filter(text__in={group[0].text for _, group in groups})
         .order_by()
         .values_list("text", flat=True)
     }
     # Built in bulk, with history rows, because a long note yields hundreds of sentences;
     # the values are valid by construction and the database constraints still hold them.
-    reason = f"Extracted from note {note.slug}"
-    claims = bulk_create_with_history(
-        [
-            Claim(
-                text=group[0].text,
-                extraction_score=extraction.claim_likeness(group[0].text, known=known),
-            )
-            for group in groups
-        ],
-        Claim,
-        default_user=actor,
-        default_change_reason=reason,
-    )
-    bulk_create_with_history(
-        [
-            Appearance(
-                claim=claim,
+    claims = []
+    for note, group in groups:
+        claim = Claim(
+            text=group[0].text,
+            extraction_score=extraction.claim_likeness(group[0].text, known=known),
+        )
+        claim._change_reason = f"Extracted from note {note.slug}"
+        claims.append(claim)
+    claims = bulk_create_with_history(claims, Claim, default_user=actor)
+    appearances = []
+    # Ids rather than objects: a related object costs a descriptor and a check on each save.
+    for claim, (note, group) in zip(claims, groups, strict=True):
+        for sentence in group:
+            appearance = Appearance(
+                claim_id=claim.pk,
                 video_id=note.video_id,
                 start_seconds=sentence.seconds,
                 quote=sentence.text,
-                note=note,
+                note_id=note.pk,
             )
-            for claim, group in zip(claims, groups, strict=True)
-            for sentence in group
-        ],
-        Appearance,
-        default_user=actor,
-        default_change_reason=reason,
+            appearance._change_reason = f"Extracted from note {note.slug}"
+            appearances.append(appearance)
+    bulk_create_with_history(appearances, Appearance, default_user=actor)
+    topics = topics_get_or_create(
+        slugs={slug for _, group in groups for sentence in group for slug in sentence.link_slugs}
     )
-    topics = {
-        slug: topic_get_or_create(slug=slug) for sentence in fresh for slug in sentence.link_slugs
-    }
     Claim.topics.through.objects.bulk_create(
-        Claim.topics.through(claim=claim, topic=topics[slug])
-        for claim, group in zip(claims, groups, strict=True)
+        Claim.topics.through(claim_id=claim.pk, topic_id=topics[slug].pk)
+        for claim, (_, group) in zip(claims, groups, strict=True)
         for slug in dict.fromkeys(slug for sentence in group for slug in sentence.link_slugs)
     )
+    for note, _ in groups:
+        counts[note.pk] += 1
     # Bulk creation sends no post_save: the search index and the revision hear of it here.
     search_index_refresh_on_commit(claim_ids=[claim.pk for claim in claims])
     revisions.bump("claims", "topics")
-    return len(claims)
+    return counts

@@ -2,22 +2,29 @@
 
 Each batch of `IMPORT_BATCH_SIZE` files is one transaction, so a crash loses at most the batch
 it was in, and running the import again resumes: the files of finished batches are
-unchanged. Within a batch each file is read, parsed and written in its own savepoint, so a bad
-file is reported as `path:line: message` and skipped without touching the others. The content
-revision moves once per batch, as it ends (`revisions.deferred`), so an editor's change waits
-for its lock at most one commit, not a whole import.
+unchanged. Which files are unchanged is known from one query for the whole run, so such a file
+costs a read and a hash. The others of a batch are read and parsed (a bad file is reported as
+`path:line: message` and skipped), then written together: notes, videos, channels, links,
+history rows and drafts in bulk, in a number of queries that does not grow with the batch
+(`note_import_batch`). Should the database refuse the batch, its files are written again one
+at a time, each in its own savepoint, so that the file it refuses costs that file alone and is
+never half written. The content revision moves once per batch, as it ends
+(`revisions.deferred`), so an editor's change waits for its lock at most one commit, not a
+whole import. Memory holds one batch of parsed notes at a time; across the run it keeps only
+the slugs taken so far, to refuse a second file with one of them.
 
 The folders are walked without following symbolic links: a link inside them leads to notes
 found where they are anyway, and one leading out of them, to nothing to find, or round in a
 loop, is reported. Every path reported or stored is the one inside the folders given.
 """
 
+import dataclasses
 import errno
 import hashlib
 import itertools
 import os
 import stat
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,15 +37,23 @@ from django.db import DatabaseError, transaction
 from django.utils.translation import ngettext
 
 from notes import revisions
-from notes.models import Note
+from notes.models import Note, Video
 from notes.parsing import Limits, NoteError, ParsedNote, decode_note, parse_note
-from notes.services import ImportOutcome, note_import
+from notes.services import (
+    ImportOutcome,
+    NoteFile,
+    NoteImportResult,
+    note_import,
+    note_import_batch,
+)
 
 NOTE_SUFFIXES = {".md", ".markdown"}
 
 #: Called after a note is written, with the note and what was parsed from its file; returns
 #: how many draft claims it extracted. The claims app provides one: notes never imports claims.
 Extractor = Callable[[Note, ParsedNote], int]
+#: The same for many notes at once (a batch's), returning the drafts extracted by note id.
+ManyExtractor = Callable[[Sequence[tuple[Note, ParsedNote]]], Mapping[int, int]]
 
 #: Called after each batch commits, with the ids of the notes it wrote: the notes among them
 #: whose search index could not be brought up to date (they, or claims drawn from them), each
@@ -117,10 +132,14 @@ class NoteSource(Protocol):
 @dataclass(frozen=True, slots=True)
 class VaultFile:
     """A note file on disk: `name` is its path as found in the folders given, `real` where the
-    file actually is (the same, unless a folder given is itself a link)."""
+    file actually is (the same, unless a folder given is itself a link).
+
+    Strings rather than `Path`s, and one string when both are the same: an import holds one of
+    these for every file of the vault.
+    """
 
     name: str
-    real: Path
+    real: str
 
     def read_bytes(self, max_bytes: int) -> bytes:
         # O_NONBLOCK: if the file was swapped for a named pipe since the walk, opening it must
@@ -151,65 +170,115 @@ class UploadedNote:
         return self.name
 
 
-def find_note_files(paths: Iterable[Path], report: ImportReport) -> list[VaultFile]:
+def find_note_files(paths: Iterable[Path], report: ImportReport) -> "VaultFiles":
     """The markdown files named or found under `paths`, each once, in a stable order.
 
     Hidden folders (`.obsidian`, `.trash`, `.git`) are skipped: they hold an editor's
     settings and deleted notes, not the vault. What cannot be imported (a link leading out of
     the folders, a broken or looping link, a named pipe) is reported in `report`.
     """
-    paths = [Path(os.path.abspath(path)) for path in paths]
-    roots = [Path(os.path.realpath(path)) for path in paths if path.is_dir()]
-    found: dict[Path, VaultFile] = {}
-    for path in paths:
-        try:
-            mode = path.stat().st_mode
-        except OSError as error:
-            message = "no such file or folder" if error.errno == errno.ENOENT else error.strerror
-            report.errors.append(f"{path}:1: {message}")
-            continue
-        if stat.S_ISDIR(mode):
-            candidates = sorted(_walk(path, roots, report), key=lambda file: file.name)
-        elif path.suffix.lower() not in NOTE_SUFFIXES:
-            report.refuse(f"{path}:1: not a markdown note (expected a .md file)")
-            continue
-        elif kind := _file_kind(mode):
-            report.refuse(f"{path}:1: not a regular file ({kind})")
-            continue
-        else:
-            candidates = [VaultFile(str(path), Path(os.path.realpath(path)))]
-        for candidate in candidates:
-            found.setdefault(candidate.real, candidate)
-    return list(found.values())
+    return VaultFiles(paths, report)
+
+
+class VaultFiles:
+    """The note files of a vault, walked anew each time they are iterated.
+
+    An import then holds no list of them, only the batch in hand: its memory does not grow
+    with the vault. The first walk, made at once, counts them and reports what cannot be
+    imported; the next ones report nothing again. A file found twice (a path given inside
+    another) is taken once, which only then needs the walk to remember what it found.
+    """
+
+    def __init__(self, paths: Iterable[Path], report: ImportReport) -> None:
+        self.paths = [Path(os.path.abspath(path)) for path in paths]
+        self.roots = [Path(os.path.realpath(path)) for path in self.paths if path.is_dir()]
+        # Sorted by their parts, a path comes just before those inside it.
+        reals = sorted(Path(os.path.realpath(path)).parts for path in self.paths)
+        self.overlap = any(
+            inner[: len(outer)] == outer for outer, inner in itertools.pairwise(reals)
+        )
+        self.count = sum(1 for _ in self._walk(report))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[VaultFile]:
+        return self._walk(ImportReport())
+
+    def _walk(self, report: ImportReport) -> Iterator[VaultFile]:
+        seen: set[str] | None = set() if self.overlap else None
+        for path in self.paths:
+            try:
+                mode = path.stat().st_mode
+            except OSError as error:
+                message = (
+                    "no such file or folder" if error.errno == errno.ENOENT else error.strerror
+                )
+                report.errors.append(f"{path}:1: {message}")
+                continue
+            if stat.S_ISDIR(mode):
+                candidates = _walk(path, self.roots, report)
+            elif path.suffix.lower() not in NOTE_SUFFIXES:
+                report.refuse(f"{path}:1: not a markdown note (expected a .md file)")
+                continue
+            elif kind := _file_kind(mode):
+                report.refuse(f"{path}:1: not a regular file ({kind})")
+                continue
+            else:
+                candidates = iter([_vault_file(str(path), os.path.realpath(path))])
+            for candidate in candidates:
+                if seen is not None:
+                    if candidate.real in seen:
+                        continue
+                    seen.add(candidate.real)
+                yield candidate
 
 
 def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultFile]:
-    """The note files under folder `top`, never leaving it; a stack, not recursion, because
-    folders may nest deeper than Python's recursion limit."""
-    folders = [top]
-    while folders:
-        folder = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError as error:
-            report.errors.append(f"{folder}:1: cannot read folder: {error.strerror}")
+    """The note files under folder `top`, never leaving it, each folder's entries in order of
+    their names; a stack, not recursion, because folders may nest deeper than Python's
+    recursion limit."""
+    listings = [_listing(top, report)]
+    while listings:
+        if listings[-1] is None:
+            listings.pop()
             continue
-        for entry in entries:
-            path = Path(entry.path)
-            is_note = path.suffix.lower() in NOTE_SUFFIXES
-            if entry.name.startswith("."):
-                continue
-            if entry.is_symlink():
-                _report_link(path, folder, roots, is_note, report)
-            elif entry.is_dir(follow_symlinks=False):
-                folders.append(path)
-            elif not is_note:
-                continue
-            elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
-                report.refuse(f"{path}:1: not a regular file ({kind}); skipped")
-            else:
-                yield VaultFile(str(path), Path(os.path.realpath(path)))
+        folder, real_folder, entries = listings[-1]
+        entry = next(entries, None)
+        if entry is None:
+            listings.pop()
+            continue
+        path = Path(entry.path)
+        is_note = path.suffix.lower() in NOTE_SUFFIXES
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            _report_link(path, folder, roots, is_note, report)
+        elif entry.is_dir(follow_symlinks=False):
+            listings.append(_listing(path, report))
+        elif not is_note:
+            continue
+        elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
+            report.refuse(f"{path}:1: not a regular file ({kind}); skipped")
+        else:
+            # The files walked to are no links, so each one is where its folder really is.
+            yield _vault_file(entry.path, os.path.join(real_folder, entry.name))
+
+
+def _listing(folder: Path, report: ImportReport) -> tuple[Path, str, Iterator[os.DirEntry]] | None:
+    """A folder, where it really is, and its entries in order of their names; None, reported,
+    when it cannot be read."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as error:
+        report.errors.append(f"{folder}:1: cannot read folder: {error.strerror}")
+        return None
+    return folder, os.path.realpath(folder), iter(entries)
+
+
+def _vault_file(name: str, real: str) -> VaultFile:
+    return VaultFile(name, name if real == name else real)
 
 
 def _report_link(
@@ -260,9 +329,10 @@ def import_vault(
     *,
     dry_run: bool = False,
     extract: Extractor | None = None,
+    extract_many: ManyExtractor | None = None,
     index_check: IndexCheck | None = None,
     on_error: Callable[[str], None] = lambda message: None,
-    progress: Callable[[list[VaultFile]], Iterable[VaultFile]] = lambda files: files,
+    progress: Callable[[VaultFiles], Iterable[VaultFile]] = lambda files: files,
 ) -> ImportReport:
     """Import every note under `paths` and say what happened to each file.
 
@@ -278,6 +348,7 @@ def import_vault(
         report=report,
         dry_run=dry_run,
         extract=extract,
+        extract_many=extract_many,
         index_check=index_check,
         on_error=on_error,
         progress=progress,
@@ -285,21 +356,23 @@ def import_vault(
 
 
 def import_notes(
-    files: list[NoteSource],
+    files: Collection[NoteSource],
     *,
     report: ImportReport | None = None,
     dry_run: bool = False,
     extract: Extractor | None = None,
+    extract_many: ManyExtractor | None = None,
     index_check: IndexCheck | None = None,
     on_error: Callable[[str], None] = lambda message: None,
-    progress: Callable[[list], Iterable] = lambda files: files,
+    progress: Callable[[Collection], Iterable] = lambda files: files,
     actor: AbstractBaseUser | None = None,
 ) -> ImportReport:
-    """Import `files` (paths or uploads) in batches, each file in its own savepoint.
+    """Import `files` (paths or uploads) in batches, as the module says.
 
     A file whose path and content hash are those of a stored note is counted unchanged after
-    a read and a hash, unparsed, unless `extract` is given: it may yet have sentences no draft
-    was made from. So a rerun does not repeat the problems an unchanged file was reported
+    a read and a hash, unparsed, unless drafts are extracted: it may yet have sentences no draft
+    was made from. `extract_many` extracts a batch's drafts at once, `extract` one note at a
+    time. So a rerun does not repeat the problems an unchanged file was reported
     with when it was imported. With `dry_run` all batches run in one transaction that is
     rolled back, so the report is exactly what a real run would do. `index_check`, asked after
     each batch commits, names the notes the search index refused: each is reported, and
@@ -309,19 +382,45 @@ def import_notes(
     report = report if report is not None else ImportReport()
     # Added to the files refused before the import (`ImportReport.refuse`).
     report.files += len(files)
-    run = _Run(report, import_limits(), extract, actor, on_error)
+    if extract_many is None and extract is not None:
+        extract_many = _one_by_one(extract)
+    run = _Run(report, import_limits(), extract_many, actor, on_error)
     # Batches are cut from the list, but files are taken through `progress` one by one, so
     # that a progress bar moves as each is imported.
     in_progress = iter(progress(files))
+    size = settings.IMPORT_BATCH_SIZE
     with _rolled_back() if dry_run else nullcontext():
-        for batch in _batches(files, settings.IMPORT_BATCH_SIZE):
+        run.stored = _stored_notes(files)
+        # Files are taken one by one, so that a progress bar moves as each is imported.
+        for first in in_progress:
+            batch = itertools.chain([first], itertools.islice(in_progress, size - 1))
             with transaction.atomic(), revisions.deferred():
-                written = run.import_batch(batch, itertools.islice(in_progress, len(batch)))
+                written = run.import_batch(batch)
             # The batch is committed now, and its search index refreshed after the commit.
             if index_check is not None and not dry_run and written:
                 for note_id, message in index_check(written.keys()).items():
                     run.error(written[note_id], 1, message)
     return report
+
+
+def _stored_notes(files: Iterable[NoteSource]) -> dict[str, tuple[str, str]]:
+    """The content hash and slug of the stored notes imported from `files`, by path.
+
+    One query for the whole run, whatever its size: the notes are few enough to read through
+    (one per vault file), and a list of every path as query parameters could pass a driver's
+    limit on parameters. Only the stored notes' paths are held, not the run's.
+    """
+    stored = (
+        Note.objects.exclude(source_path="")
+        .order_by()
+        .values_list("source_path", "content_hash", "slug")
+    )
+    by_path = {
+        path: (content_hash, slug) for path, content_hash, slug in stored.iterator(chunk_size=2000)
+    }
+    if not by_path:
+        return by_path
+    return {str(file): by_path[str(file)] for file in files if str(file) in by_path}
 
 
 @contextmanager
@@ -334,58 +433,61 @@ def _rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def _batches(files: list, size: int) -> Iterator[list]:
-    for start in range(0, len(files), size):
-        yield files[start : start + size]
-
-
 @dataclass
 class _Run:
     """One import: its report, the limits it holds files to, and the slugs they took so far."""
 
     report: ImportReport
     limits: Limits
-    extract: Extractor | None
+    extract: ManyExtractor | None
     actor: AbstractBaseUser | None
     on_error: Callable[[str], None]
+    #: The content hash and slug of each stored note imported from one of the run's paths.
+    stored: dict[str, tuple[str, str]] = field(default_factory=dict)
     slugs_seen: dict[str, NoteSource] = field(default_factory=dict)
 
-    def import_batch(
-        self, batch: list[NoteSource], sources: Iterable[NoteSource]
-    ) -> dict[int, NoteSource]:
+    def import_batch(self, sources: Iterable[NoteSource]) -> dict[int, NoteSource]:
         """Import the files of one batch, handed out by `sources`; return the notes written
-        (created, updated or given drafts), by id, with the file each came from."""
-        names = [str(source) for source in batch]
-        # One query for the batch tells which files are unchanged.
-        stored = {
-            (path, content_hash): slug
-            for path, content_hash, slug in Note.objects.filter(source_path__in=names).values_list(
-                "source_path", "content_hash", "slug"
-            )
-        }
-        written: dict[int, NoteSource] = {}
-        for source in sources:
-            note_id = self._import_file(source, stored)
-            if note_id is not None:
-                written[note_id] = source
-        return written
+        (created, updated or given drafts), by id, with the file each came from.
+
+        The files are read and parsed first, then held to the length of their videos (one
+        query for the batch) and reported on in the order they came, then written together.
+        """
+        read = [self._read_file(source) for source in sources]
+        durations = dict(
+            Video.objects.filter(
+                youtube_id__in={item.parsed.video_id for item in read if isinstance(item, _Read)},
+                duration_seconds__isnull=False,
+            ).values_list("youtube_id", "duration_seconds")
+        )
+        ready: list[_Read] = []
+        for item in read:
+            if isinstance(item, _Read):
+                item = self._held_to(item, durations.get(item.parsed.video_id))
+                for problem in item.parsed.problems:
+                    self.error(item.source, problem.line, problem.message)
+                ready.append(item)
+            elif item is not None:
+                self._not_imported(*item)
+        return self._write(ready) if ready else {}
 
     def error(self, source: NoteSource, line: int, message: str) -> None:
         report_line = f"{source}:{line}: {message}"
         self.report.errors.append(report_line)
         self.on_error(report_line)
 
-    def _import_file(self, source: NoteSource, stored: dict[tuple[str, str], str]) -> int | None:
+    def _read_file(self, source: NoteSource) -> "_Read | tuple[NoteSource, int, str] | None":
+        """The parsed file; or why it cannot be imported; or None for an unchanged file."""
         try:
             data = source.read_bytes(self.limits.file_bytes)
         except OSError as error:
-            return self._not_imported(source, 1, f"cannot read file: {error.strerror or error}")
+            return source, 1, f"cannot read file: {error.strerror or error}"
         except NoteError as error:
-            return self._not_imported(source, error.line, error.message)
+            return source, error.line, error.message
         content_hash = hashlib.sha256(data).hexdigest()
 
-        known_slug = stored.get((str(source), content_hash))
-        if known_slug is not None and known_slug not in self.slugs_seen and not self.extract:
+        stored_hash, known_slug = self.stored.get(str(source), ("", ""))
+        if stored_hash == content_hash and known_slug not in self.slugs_seen and not self.extract:
             self.slugs_seen[known_slug] = source
             self.report.unchanged += 1
             return None
@@ -394,33 +496,81 @@ class _Run:
             text = decode_note(data, self.limits)
             parsed = parse_note(text, self.limits)
         except NoteError as error:
-            return self._not_imported(source, error.line, error.message)
+            return source, error.line, error.message
 
         if parsed.slug in self.slugs_seen:
-            return self._not_imported(
+            return (
                 source,
                 _title_line(text),
                 f"title gives slug '{parsed.slug}', already taken by "
                 f"{self.slugs_seen[parsed.slug]} in this run; rename one of the two notes",
             )
         self.slugs_seen[parsed.slug] = source
+        return _Read(source, content_hash, text, parsed)
 
-        for problem in parsed.problems:
-            self.error(source, problem.line, problem.message)
+    def _held_to(self, item: "_Read", duration_seconds: int | None) -> "_Read":
+        """The file with the timestamps past the end of its video left out, and reported."""
+        if duration_seconds is None or all(
+            timestamp.seconds <= duration_seconds for timestamp in item.parsed.timestamps
+        ):
+            return item
+        # Rare: parsed again, for the sentences to be dated by the timestamps left.
+        parsed = parse_note(item.text, self.limits, duration_seconds=duration_seconds)
+        return dataclasses.replace(item, parsed=parsed)
 
+    def _write(self, ready: list["_Read"]) -> dict[int, NoteSource]:
+        """Write the files of a batch at once, or one at a time when the database refuses one
+        of them, to find which: that file is reported and the others written."""
+        files = [NoteFile(item.parsed, str(item.source), item.content_hash) for item in ready]
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    results = note_import_batch(files=files, actor=self.actor)
+                    drafts = self._extract(
+                        [
+                            (result.note, item.parsed)
+                            for item, result in zip(ready, results, strict=True)
+                            if isinstance(result, NoteImportResult)
+                        ]
+                    )
+                break
+            # A collision with a concurrent import of the same notes is tried again: by then
+            # the rows the other import wrote first are committed, and this one finds them.
+            except DatabaseError as error:
+                if _sqlstate(error) in _CONFLICTS and attempt < _WRITE_ATTEMPTS:
+                    continue
+                return self._write_each(ready)
+            except ValidationError:
+                return self._write_each(ready)
+        written: dict[int, NoteSource] = {}
+        for item, result in zip(ready, results, strict=True):
+            if isinstance(result, ValidationError):
+                self._not_imported(item.source, 1, _validation_message(result))
+            elif self._count(result, drafts.get(result.note.pk, 0)):
+                written[result.note.pk] = item.source
+        return written
+
+    def _write_each(self, ready: list["_Read"]) -> dict[int, NoteSource]:
+        written: dict[int, NoteSource] = {}
+        for item in ready:
+            note_id = self._write_file(item)
+            if note_id is not None:
+                written[note_id] = item.source
+        return written
+
+    def _write_file(self, item: "_Read") -> int | None:
+        source, parsed = item.source, item.parsed
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 with transaction.atomic():
                     result = note_import(
                         parsed=parsed,
                         source_path=str(source),
-                        content_hash=content_hash,
+                        content_hash=item.content_hash,
                         actor=self.actor,
                     )
-                    drafts = self.extract(result.note, parsed) if self.extract else 0
+                    drafts = self._extract([(result.note, parsed)]).get(result.note.pk, 0)
                 break
-            # A collision with a concurrent import of the same notes is tried again: by then
-            # the rows the other import wrote first are committed, and this one finds them.
             except ValidationError as error:
                 if _is_duplicate(error) and attempt < _WRITE_ATTEMPTS:
                     continue
@@ -431,7 +581,13 @@ class _Run:
                 # The safety net behind the parser's checks: whatever the database refuses
                 # of one file costs that file alone.
                 return self._not_imported(source, 1, f"could not be saved: {_first_line(error)}")
+        return result.note.pk if self._count(result, drafts) else None
 
+    def _extract(self, notes: list[tuple[Note, ParsedNote]]) -> Mapping[int, int]:
+        return self.extract(notes) if self.extract and notes else {}
+
+    def _count(self, result: NoteImportResult, drafts: int) -> bool:
+        """Count a file written in the report; whether its note was written or given drafts."""
         self.report.drafts += drafts
         match result.outcome:
             case ImportOutcome.CREATED:
@@ -440,13 +596,29 @@ class _Run:
                 self.report.updated += 1
             case ImportOutcome.UNCHANGED:
                 self.report.unchanged += 1
-                if not drafts:
-                    return None
-        return result.note.pk
+                return drafts > 0
+        return True
 
     def _not_imported(self, source: NoteSource, line: int, message: str) -> None:
         self.error(source, line, message)
         self.report.not_imported += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A file read and parsed, waiting for its batch to be written."""
+
+    source: NoteSource
+    content_hash: str
+    text: str
+    parsed: ParsedNote
+
+
+def _one_by_one(extract: Extractor) -> ManyExtractor:
+    def extract_many(notes: Sequence[tuple[Note, ParsedNote]]) -> dict[int, int]:
+        return {note.pk: extract(note, parsed) for note, parsed in notes}
+
+    return extract_many
 
 
 def _is_duplicate(error: ValidationError) -> bool:

@@ -70,6 +70,8 @@ class Limits:
 #: ``content``, the source text shown as-is when a timestamp is impossible.
 WIKILINK_TOKEN = "wikilink"
 TIMESTAMP_TOKEN = "timestamp"
+# Marks (in ``meta``) the text tokens that separate the timestamps of a list.
+_SEPARATOR = "timestamp_separator"
 
 _UNDERSCORE_RUN_RE = re.compile(r"_{2,}")
 
@@ -78,8 +80,17 @@ _UNDERSCORE_RUN_RE = re.compile(r"_{2,}")
 # ASCII digits only: `\d` would also accept Arabic-Indic and other decimal digits.
 _TIMESTAMP_PATTERN = r"[0-9]+:[0-9]{2}(?::[0-9]{2})?"
 _TIMESTAMP_RE = re.compile(_TIMESTAMP_PATTERN)
-# `(?!\()`: `[00:42:05](https://...)` is a markdown link that happens to look like a timestamp.
-_BRACKET_TIMESTAMP_RE = re.compile(rf"\[({_TIMESTAMP_PATTERN})\](?!\()")
+# One timestamp in brackets, or a list of them in one bracket (`[01:15:23, 01:15:26]`). Then
+# either no link destination at all, or one that leads nowhere (`[00:01:12](#)`, a fragment,
+# or `()`): vaults write those to make a timestamp clickable. `[00:42:05](https://...)` leads
+# where its author chose, and stays their link.
+_BRACKET_TIMESTAMP_RE = re.compile(
+    rf"""
+    \[ ( {_TIMESTAMP_PATTERN} (?: [ \t]* , [ \t]* {_TIMESTAMP_PATTERN} )* ) \]
+    (?: \( [ \t]* (?: \#[^\s()]* )? [ \t]* \) | (?!\() )
+    """,
+    re.VERBOSE,
+)
 _ANCHOR_TIMESTAMP_RE = re.compile(r'<a\s+class="yt-timestamp"\s+data-t="([^"]*)"\s*>([^<]*)</a>')
 _WIKILINK_RE = re.compile(r"\[\[([^\[\]|#\n]+)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
 
@@ -101,8 +112,8 @@ _SENTENCE_END_RE = re.compile(
     rf"""
     (?<! [.!?] )
     [.!?]+ ["'\u201d\u2019)\]]*               # closing punctuation, quotes, brackets
-    # timestamps trailing on the same line
-    (?: [ \t]* {_PLACEHOLDER} (?: [ \t]* [,;.] )? ){{0,{_TRAILING_TIMESTAMPS}}}
+    # timestamps trailing on the same line, each maybe in parentheses
+    (?: [ \t]* \(? {_PLACEHOLDER} \)? (?: [ \t]* [,;.] )? ){{0,{_TRAILING_TIMESTAMPS}}}
     (?= \s | $ )
     """,
     re.VERBOSE,
@@ -114,9 +125,12 @@ _ABBREVIATION_RE = re.compile(
 )
 _ABBREVIATION_CHARS = max(map(len, _ABBREVIATIONS))
 _NEXT_CHARACTER_RE = re.compile(r"\s*(\S)")
-# A run of timestamps, with the whitespace and commas before it. A period just before the run
-# swallows one just after it, so `etc. [00:45:24].` reads `etc.`.
-_PLACEHOLDER_RUN_RE = re.compile(rf"(\.)?\s*{_PLACEHOLDER}(?:[\s,;]*{_PLACEHOLDER})*(?(1)\.?)")
+# A run of timestamps, with the whitespace and commas before it, and the parentheses around it
+# (`([00:01:12](#))`). A period just before the run swallows one just after it, so
+# `etc. [00:45:24].` reads `etc.`.
+_PLACEHOLDER_RUN_RE = re.compile(
+    rf"(\.)?\s*(\()?{_PLACEHOLDER}(?:[\s,;]*{_PLACEHOLDER})*(?(2)\))(?(1)\.?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,12 +312,15 @@ def _line_at_offset(data: bytes, offset: int) -> int:
     return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
-def parse_note(text: str, limits: Limits = Limits()) -> ParsedNote:
+def parse_note(
+    text: str, limits: Limits = Limits(), *, duration_seconds: int | None = None
+) -> ParsedNote:
     """Parse the text of a note (as returned by `decode_note`).
 
     Raises NoteError when the note passes one of the `limits`, when the front matter is
     missing, unclosed, not valid YAML or not a mapping, or lacks a usable ``title`` or
-    ``videoId``. Impossible timestamps and overlong link targets are left out and reported in
+    ``videoId``. Impossible timestamps, timestamps past `duration_seconds` (the length of the
+    note's video, when known) and overlong link targets are left out and reported in
     `ParsedNote.problems`.
     """
     lines = text.split("\n")
@@ -368,7 +385,9 @@ def parse_note(text: str, limits: Limits = Limits()) -> ParsedNote:
     while body_index < len(lines) and not lines[body_index].strip():
         body_index += 1
     body = "\n".join(lines[body_index:]).rstrip()
-    reader = _BodyReader(first_line=body_index + 1, limits=limits)
+    reader = _BodyReader(
+        first_line=body_index + 1, limits=limits, duration_seconds=duration_seconds
+    )
     reader.read(body)
     return ParsedNote(
         title=title,
@@ -566,21 +585,37 @@ def _timestamp_rule(state: StateInline, silent: bool) -> bool:
     if state.linkLevel > 0:
         return False
     if bracketed := _BRACKET_TIMESTAMP_RE.match(state.src, state.pos, state.posMax):
-        match, label, shown = bracketed, bracketed[1], bracketed[0]
-    elif anchor := _ANCHOR_TIMESTAMP_RE.match(state.src, state.pos, state.posMax):
-        match, label, shown = anchor, anchor[1], anchor[2]
-    else:
-        return False
-    if not silent:
-        token = state.push(TIMESTAMP_TOKEN, "", 0)
-        token.content = shown
-        try:
-            seconds, error = parse_timestamp(label), None
-        except ValueError as problem:
-            seconds, error = None, str(problem)
-        token.meta = {"label": label, "seconds": seconds, "error": error, "offset": state.pos}
-    state.pos = match.end()
-    return True
+        if not silent:
+            labels = list(_TIMESTAMP_RE.finditer(bracketed[1]))
+            if len(labels) == 1:
+                _push_timestamp(state, labels[0][0], bracketed[0], state.pos)
+            else:
+                # Each timestamp of a list is one, kept apart by the list's own commas.
+                for index, label in enumerate(labels):
+                    if index:
+                        separator = state.push("text", "", 0)
+                        separator.content = ", "
+                        separator.meta = {_SEPARATOR: True}
+                    offset = bracketed.start(1) + label.start()
+                    _push_timestamp(state, label[0], label[0], offset)
+        state.pos = bracketed.end()
+        return True
+    if anchor := _ANCHOR_TIMESTAMP_RE.match(state.src, state.pos, state.posMax):
+        if not silent:
+            _push_timestamp(state, anchor[1], anchor[2], state.pos)
+        state.pos = anchor.end()
+        return True
+    return False
+
+
+def _push_timestamp(state: StateInline, label: str, shown: str, offset: int) -> None:
+    token = state.push(TIMESTAMP_TOKEN, "", 0)
+    token.content = shown
+    try:
+        seconds, error = parse_timestamp(label), None
+    except ValueError as problem:
+        seconds, error = None, str(problem)
+    token.meta = {"label": label, "seconds": seconds, "error": error, "offset": offset}
 
 
 _MARKDOWN = vault_markdown()
@@ -592,12 +627,16 @@ class _BodyReader:
     Blocks (paragraphs, headings, list items, table cells) come from markdown-it, so fenced
     code, code spans and block markers are already out of the way; a sentence never spans
     two blocks. With `limits`, a body holding more timestamps or links than they allow is
-    refused as soon as the count passes them.
+    refused as soon as the count passes them. With `duration_seconds`, a timestamp past the end
+    of the video is reported and left out, as an impossible one is.
     """
 
-    def __init__(self, first_line: int, limits: Limits | None) -> None:
+    def __init__(
+        self, first_line: int, limits: Limits | None, duration_seconds: int | None = None
+    ) -> None:
         self.first_line = first_line
         self.limits = limits
+        self.duration_seconds = duration_seconds
         self.channel: WikiLink | None = None
         self.links: list[WikiLink] = []
         self.timestamps: list[Timestamp] = []
@@ -625,7 +664,8 @@ class _BodyReader:
                     prose.add_text("\n")
                 in_header = False
             elif child.type in ("text", "code_inline"):
-                if not in_header:
+                # Without the commas of a list, a timestamp left out of it leaves no trace.
+                if not in_header and not child.meta.get(_SEPARATOR):
                     prose.add_text(child.content)
             elif child.type == WIKILINK_TOKEN:
                 line = lines.line_at(child.meta["offset"])
@@ -654,6 +694,17 @@ class _BodyReader:
                     label = _shorten(child.meta["label"])
                     message = f"impossible timestamp [{label}]: {child.meta['error']}"
                     self.problems.append(Problem(line, message))
+                    continue
+                if self.duration_seconds is not None and child.meta["seconds"] > (
+                    self.duration_seconds
+                ):
+                    self.problems.append(
+                        Problem(
+                            line,
+                            f"timestamp [{child.meta['label']}] is past the end of the video, "
+                            f"which lasts {format_timestamp(self.duration_seconds)}; left out",
+                        )
+                    )
                     continue
                 timestamp = Timestamp(child.meta["seconds"], child.meta["label"], line)
                 self.timestamps.append(timestamp)

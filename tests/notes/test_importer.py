@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, DataError, connection, transaction
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from claims.models import Appearance, Claim, Status
 from notes import revisions
@@ -243,6 +244,67 @@ def test_bad_files_are_reported_with_path_and_line_and_good_ones_import(tmp_path
     assert not Appearance.objects.filter(note__slug="bad_timestamp").exists()
 
 
+EVERY_FORM_NOTE = """---
+title: Every form
+videoId: oX7OduG1YmI
+---
+
+From: [[cleoabram]] <br/>
+
+Open models are safer [00:42:05]. Closed ones keep attackers out [01:15:23, 01:15:26].
+More eyes find bugs sooner [00:01:12](#). Bugs get fixed in days ([00:02:10](#)).
+Short videos use minutes [05:03]. Long ones use one digit of hours [1:05:03].
+"""
+
+
+def test_every_timestamp_form_of_real_vaults_becomes_a_draft_at_its_second(tmp_path):
+    path = write(tmp_path, "every_form.md", EVERY_FORM_NOTE)
+
+    status, errors, summary = run_import("--extract-claims", path)
+
+    assert (status, errors) == (0, [])
+    assert summary.endswith("(6 draft claims extracted)")
+    assert sorted(Appearance.objects.values_list("start_seconds", "quote")) == [
+        (72, "More eyes find bugs sooner."),
+        (130, "Bugs get fixed in days."),
+        (303, "Short videos use minutes."),
+        (2525, "Open models are safer."),
+        (3903, "Long ones use one digit of hours."),
+        (4523, "Closed ones keep attackers out."),
+    ]
+
+
+def test_a_timestamp_past_the_end_of_a_known_video_is_reported_and_skipped(tmp_path):
+    Video.objects.create(youtube_id="oX7OduG1YmI", title="The interview", duration_seconds=4524)
+    path = write(tmp_path, "every_form.md", EVERY_FORM_NOTE)
+
+    status, errors, summary = run_import("--extract-claims", path)
+
+    assert status == 1
+    assert errors == [
+        f"{path}:8: timestamp [01:15:26] is past the end of the video, which lasts 01:15:24; "
+        "left out"
+    ]
+    assert summary == (
+        "1 file: 1 created, 0 updated, 0 unchanged, 1 error (6 draft claims extracted)"
+    )
+    assert Appearance.objects.filter(start_seconds=4523).count() == 1
+
+    Video.objects.update(duration_seconds=4000)
+    path.write_text(EVERY_FORM_NOTE.replace("safer", "much safer"))
+    status, errors, summary = run_import("--extract-claims", path)
+
+    # Both timestamps of the list are too late now: its sentence has no time left to be a draft.
+    assert [error.split(": ", 1)[1] for error in errors] == [
+        "timestamp [01:15:23] is past the end of the video, which lasts 01:06:40; left out",
+        "timestamp [01:15:26] is past the end of the video, which lasts 01:06:40; left out",
+    ]
+    assert summary == (
+        "1 file: 0 created, 1 updated, 0 unchanged, 2 errors (1 draft claim extracted)"
+    )
+    assert Appearance.objects.filter(quote="Open models are much safer.").count() == 1
+
+
 def test_two_files_with_one_slug_reject_the_second(tmp_path):
     first = write(tmp_path, "a/first.md", good_note("Same Title"))
     second = write(tmp_path, "b/second.md", good_note("same title!", video_id="abcdefghijk"))
@@ -359,19 +421,34 @@ def test_a_database_error_costs_only_its_own_file(tmp_path, monkeypatch):
     first = write(tmp_path, "a.md", good_note("First"))
     write(tmp_path, "b.md", good_note("Second", video_id="abcdefghijk"))
     real_note_import = importer.note_import
+    real_note_import_batch = importer.note_import_batch
+    batches = []
+
+    def half_write_and_refuse():
+        Note.objects.create(
+            slug="first",
+            title="First",
+            video=Video.objects.create(youtube_id="zzzzzzzzzzz", title="Half written"),
+        )
+        raise DataError("value too long for type character varying(300)\nDETAIL: more")
+
+    # The database refuses the batch, as it holds the first note; then the first note alone.
+    def refuse_a_batch_with_the_first(*, files, **kwargs):
+        batches.append([file.parsed.slug for file in files])
+        if any(file.parsed.slug == "first" for file in files):
+            half_write_and_refuse()
+        return real_note_import_batch(files=files, **kwargs)
 
     def refuse_the_first(*, parsed, **kwargs):
         if parsed.slug == "first":
-            Note.objects.create(
-                slug="first",
-                title="First",
-                video=Video.objects.create(youtube_id="zzzzzzzzzzz", title="Half written"),
-            )
-            raise DataError("value too long for type character varying(300)\nDETAIL: more")
+            half_write_and_refuse()
         return real_note_import(parsed=parsed, **kwargs)
 
+    monkeypatch.setattr(importer, "note_import_batch", refuse_a_batch_with_the_first)
     monkeypatch.setattr(importer, "note_import", refuse_the_first)
     status, errors, summary = run_import(tmp_path)
+
+    assert batches == [["first", "second"]]
 
     assert status == 1
     assert errors == [
@@ -612,6 +689,82 @@ def test_a_dry_run_over_several_batches_saves_nothing(tmp_path, settings):
     assert not Claim.objects.exists()
     revisions.forget()
     assert revisions.current() == revision
+
+
+# Queries: constant per batch, one for a run of unchanged files (issue 10, item 4) ----------
+
+
+def queries_to_import(folder: Path, numbers: range, *args: str) -> list[str]:
+    """The SQL that importing new notes `numbers` (each with its video and channel) sends."""
+    for number in numbers:
+        write(folder, f"{number:02d}.md", VAULT_NOTE.format(number=number, channel=number))
+    with CaptureQueriesContext(connection) as captured:
+        status, errors, summary = run_import(*args, folder)
+    assert (status, errors) == (0, [])
+    assert summary.startswith(f"{len(numbers)} files: {len(numbers)} created")
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize("args", [(), ("--extract-claims",)], ids=["plain", "extracting"])
+def test_a_batch_sends_as_many_queries_for_six_notes_as_for_two(tmp_path, settings, args):
+    settings.IMPORT_BATCH_SIZE = 50
+    revisions.bump()  # made before, as on any site: its first bump inserts the row
+
+    two = queries_to_import(tmp_path / "two", range(0, 2), *args)
+    six = queries_to_import(tmp_path / "six", range(10, 16), *args)
+
+    assert len(six) == len(two)
+    assert Note.objects.count() == 8
+    assert WikiLink.objects.count() == 8 * 3
+    assert Note.history.count() == Video.history.count() == Channel.history.count() == 8
+    if args:
+        assert Claim.objects.count() == Appearance.objects.count() == 8 * 3
+        assert Claim.history.count() == Appearance.history.count() == 8 * 3
+
+
+def test_batches_send_the_same_queries_each(tmp_path, settings):
+    settings.IMPORT_BATCH_SIZE = 3
+    revisions.bump()
+
+    one_batch = queries_to_import(tmp_path / "one", range(0, 3))
+    two_batches = queries_to_import(tmp_path / "two", range(10, 16))
+
+    # The run's one query for unchanged files, then the same queries for each batch.
+    assert len(two_batches) - 1 == 2 * (len(one_batch) - 1)
+
+
+def test_a_rerun_of_unchanged_files_sends_one_query(tmp_path, settings):
+    settings.IMPORT_BATCH_SIZE = 2
+    for number in range(5):
+        write(tmp_path, f"{number}.md", VAULT_NOTE.format(number=number, channel=number))
+    run_import(tmp_path)
+
+    with CaptureQueriesContext(connection) as captured:
+        status, errors, summary = run_import(tmp_path)
+
+    assert (status, errors) == (0, [])
+    assert summary == "5 files: 0 created, 0 updated, 5 unchanged, 0 errors"
+    statements = [query["sql"] for query in captured.captured_queries]
+    [query] = [sql for sql in statements if "SAVEPOINT" not in sql]
+    assert 'SELECT "notes_note"."source_path" AS "source_path"' in query
+
+
+def test_a_changed_file_among_unchanged_ones_is_the_only_one_written(tmp_path):
+    paths = [
+        write(tmp_path, f"{number}.md", VAULT_NOTE.format(number=number, channel=number))
+        for number in range(3)
+    ]
+    run_import(tmp_path)
+    changed = paths[1].read_text().replace("Some people disagree", "Many people disagree")
+    paths[1].write_text(changed)
+
+    status, errors, summary = run_import(tmp_path)
+
+    assert (status, errors) == (0, [])
+    assert summary == "3 files: 0 created, 1 updated, 2 unchanged, 0 errors"
+    assert [note.history.count() for note in Note.objects.order_by("title")] == [1, 2, 1]
+    assert "Many people disagree" in Note.objects.get(title="Note 1").body_markdown
+    assert WikiLink.objects.filter(note__title="Note 1").count() == 3
 
 
 # Concurrency and the revision's lock (PostgreSQL) ------------------------------------------

@@ -499,6 +499,123 @@ def test_impossible_timestamp_is_reported_and_skipped():
     assert [sentence.text for sentence in parsed.sentences] == ["First then."]
 
 
+# The other ways real vaults write timestamps
+
+
+@pytest.mark.parametrize(
+    ("markdown", "timestamps"),
+    [
+        ("[01:15:23, 01:15:26]", [(4523, "01:15:23"), (4526, "01:15:26")]),
+        ("[1:15:23,1:15:26 , 15:30]", [(4523, "1:15:23"), (4526, "1:15:26"), (930, "15:30")]),
+        ("[00:01:12](#)", [(72, "00:01:12")]),
+        ("([00:01:12](#))", [(72, "00:01:12")]),
+        ("[01:12](#)", [(72, "01:12")]),
+        ("[0:01:12](#t=72)", [(72, "0:01:12")]),
+        ("[00:01:12]()", [(72, "00:01:12")]),
+        ("[00:01:12, 00:01:20](#)", [(72, "00:01:12"), (80, "00:01:20")]),
+        ("[05:03]", [(303, "05:03")]),
+        ("[5:03]", [(303, "5:03")]),
+        ("[1:05:03]", [(3903, "1:05:03")]),
+    ],
+)
+def test_each_form_of_timestamp_that_vaults_write_is_read(markdown, timestamps):
+    parsed = parse_body(f"Intro.\n\nOpen models are safer {markdown}.")
+
+    assert parsed.timestamps == tuple(Timestamp(seconds, label, 7) for seconds, label in timestamps)
+    assert parsed.sentences == (Sentence("Open models are safer.", timestamps[0][0], 7, ()),)
+    assert parsed.problems == ()
+
+
+def test_a_list_in_one_bracket_dates_its_sentence_with_its_first_timestamp():
+    body = "Agents fail in production [00:02:46, 00:02:54]. Costs are unbounded [00:08:21]."
+    assert sentences_of(body) == [
+        ("Agents fail in production.", 166),
+        ("Costs are unbounded.", 501),
+    ]
+
+
+def test_a_timestamp_link_in_parentheses_after_the_sentence_stays_with_it():
+    body = "Open models are safer. ([00:01:12](#)) Closed ones are not ([00:01:30](#))."
+    assert sentences_of(body) == [("Open models are safer.", 72), ("Closed ones are not.", 90)]
+
+
+def test_an_impossible_timestamp_in_a_list_is_reported_and_the_others_kept():
+    parsed = parse_body("A claim [00:99:99, 00:00:05, 1:60].")
+
+    assert parsed.timestamps == (Timestamp(5, "00:00:05", 5),)
+    assert parsed.problems == (
+        Problem(5, "impossible timestamp [00:99:99]: minutes must be 0-59, got 99"),
+        Problem(5, "impossible timestamp [1:60]: seconds must be 0-59, got 60"),
+    )
+    assert sentences_of("A claim [00:99:99, 00:00:05, 1:60].") == [("A claim.", 5)]
+
+
+def test_an_impossible_timestamp_link_is_reported_and_skipped():
+    parsed = parse_body("A claim [00:61:00](#) made [00:00:04](#).")
+    assert parsed.timestamps == (Timestamp(4, "00:00:04", 5),)
+    assert parsed.problems == (
+        Problem(5, "impossible timestamp [00:61:00]: minutes must be 0-59, got 61"),
+    )
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[00:42:05](https://youtu.be/x)",
+        "[00:42:05](/elsewhere)",
+        "[00:42:05, soon]",
+        "[00:42:05,]",
+        "[, 00:42:05]",
+        "[00:42:05 00:42:06]",
+        "`[00:42:05, 00:42:06]`",
+        "`[00:01:12](#)`",
+    ],
+)
+def test_what_is_not_a_timestamp_list_or_link(markdown):
+    assert parse_body(f"Text {markdown} text.").timestamps == ()
+
+
+def test_timestamps_in_a_list_or_link_keep_their_own_lines():
+    parsed = parse_body("One\n[00:00:01,\n00:00:02] two [00:00:03](#)\nthree ([00:00:04](#)).")
+    # A list does not run over a line break: the first bracket is text, the rest are read.
+    assert [(t.seconds, t.line) for t in parsed.timestamps] == [(3, 7), (4, 8)]
+
+
+def test_a_timestamp_past_the_end_of_the_video_is_reported_and_skipped():
+    body = (
+        "Early claim [00:09:59].\n\n"
+        "Late claim [00:10:01, 00:09:00]. Very late ([01:00:00](#)).\n"
+        "At the very end [10:00]."
+    )
+    parsed = parse_note(note_text(body), duration_seconds=600)
+
+    assert parsed.timestamps == (
+        Timestamp(599, "00:09:59", 5),
+        Timestamp(540, "00:09:00", 7),
+        Timestamp(600, "10:00", 8),
+    )
+    assert parsed.problems == (
+        Problem(
+            7, "timestamp [00:10:01] is past the end of the video, which lasts 00:10:00; left out"
+        ),
+        Problem(
+            7, "timestamp [01:00:00] is past the end of the video, which lasts 00:10:00; left out"
+        ),
+    )
+    # The list's next timestamp dates the sentence; a sentence with no time left is no claim.
+    assert [(s.text, s.seconds) for s in parsed.sentences] == [
+        ("Early claim.", 599),
+        ("Late claim.", 540),
+        ("At the very end.", 600),
+    ]
+
+
+def test_without_a_known_duration_no_timestamp_is_too_late():
+    parsed = parse_note(note_text("Late claim [99:00:00]."))
+    assert parsed.timestamps == (Timestamp(356400, "99:00:00", 5),)
+    assert parsed.problems == ()
+
+
 # Limits and hostile input: refused or reported before they cost time, memory or a row
 
 

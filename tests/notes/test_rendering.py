@@ -53,10 +53,30 @@ def tags_in(html: str) -> list[tuple[str, dict[str, str | None]]]:
         "[0:42:05]",
         "[42:05]",
         '<a class="yt-timestamp" data-t="00:42:05">[00:42:05]</a>',
+        "[00:42:05](#)",
+        "[42:05](#t=2525)",
     ],
 )
 def test_every_timestamp_style_links_to_its_second(timestamp):
     assert render(f"Safer {timestamp}.") == f"<p>Safer {LINK_AT_2525}.</p>\n"
+
+
+def test_a_timestamp_link_in_parentheses_keeps_them():
+    assert render("Safer ([00:42:05](#)).") == f"<p>Safer ({LINK_AT_2525}).</p>\n"
+
+
+def test_each_timestamp_of_a_list_links_to_its_second():
+    html = render("Safer [00:42:05, 0:00:07, 00:99:99].")
+    link_at_7 = (
+        '<a class="timestamp" href="https://www.youtube.com/watch?v=oX7OduG1YmI&amp;t=7s" '
+        f'data-seconds="7" {REL}>00:00:07</a>'
+    )
+    assert html == f"<p>Safer {LINK_AT_2525}, {link_at_7}, 00:99:99.</p>\n"
+
+
+def test_a_timestamp_link_to_an_address_stays_that_link():
+    html = render("Safer [00:42:05](https://example.com/).")
+    assert html == f'<p>Safer <a href="https://example.com/" {REL}>00:42:05</a>.</p>\n'
 
 
 def test_long_video_timestamp():

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from claims.search import search_index_failures
-from claims.services import claims_extract_from_note
+from claims.services import claims_extract_from_notes
 from notes.importer import import_vault
 
 # Below this many files a run is over before a progress bar would tell anything.
@@ -41,6 +40,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[Path], dry_run: bool, extract_claims: bool, **options):
         show_bar = sys.stderr.isatty() and options["verbosity"] > 0
+        if show_bar:
+            # Imported only for a terminal: tqdm reads package metadata as it loads, which
+            # costs more than a rerun of a small unchanged vault.
+            from tqdm import tqdm
 
         def progress(files):
             if not show_bar or len(files) < PROGRESS_BAR_MIN_FILES:
@@ -48,16 +51,19 @@ class Command(BaseCommand):
             return tqdm(files, unit="file", file=sys.stderr, leave=False)
 
         def on_error(message: str) -> None:
-            # tqdm.write keeps the bar below the messages instead of tearing through them.
-            tqdm.write(message, file=self.stderr._out)
+            if show_bar:
+                # tqdm.write keeps the bar below the messages instead of tearing through them.
+                tqdm.write(message, file=self.stderr._out)
+            else:
+                self.stderr._out.write(message + "\n")
 
-        def extract(note, parsed) -> int:
-            return claims_extract_from_note(note=note, parsed=parsed)
+        def extract(notes) -> dict[int, int]:
+            return claims_extract_from_notes(notes=notes)
 
         report = import_vault(
             paths,
             dry_run=dry_run,
-            extract=extract if extract_claims else None,
+            extract_many=extract if extract_claims else None,
             index_check=search_index_failures,
             on_error=on_error,
             progress=progress,
