@@ -592,7 +592,7 @@ def claim_search(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
     arguments), each word matching the words it begins, and the claim of that id when the term
     is a number."""
     found = claims_matching(queryset, term, prefix=True)
-    if term.isdigit():
+    if term.isascii() and term.isdigit():
         # A number names a claim, not every video or speaker whose name holds its digits.
         return found | queryset.filter(pk=int(term)) if len(term) < 19 else found
     # Claims made in a video named by its id or title, or by a speaker named: both tables are

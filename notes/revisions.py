@@ -161,7 +161,7 @@ def bump(*kinds: str) -> None:
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise ValueError(f"Unknown kinds of content: {', '.join(sorted(unknown))}.")
-    kinds = kinds or KINDS
+    kinds = tuple(dict.fromkeys(kinds)) or KINDS
     if _deferral.depth:
         _deferral.kinds.update(kinds)
         return

@@ -209,7 +209,8 @@ def note_import_batch(
     WikiLink.objects.bulk_create(
         link for note, file in written for link in _links_of(note, file.parsed.links)
     )
-    revisions.bump()
+    # Notes, the videos and channels they name, and the topic pages listing what links there.
+    revisions.bump("notes", "videos", "topics")
     notes_bulk_written.send(Note, note_ids=[note.pk for note, _ in written])
     return results
 

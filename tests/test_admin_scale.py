@@ -257,3 +257,11 @@ def test_big_lists_are_newest_first_by_their_primary_key(editor_client, model, f
     rows = [row.pk for row in changelist_rows(editor_client, model, "")]
 
     assert rows == [newer.pk, older.pk]
+
+
+@pytest.mark.parametrize("term", ["²", "٣", "99999999999999999999"])
+def test_claim_search_for_a_digit_that_is_no_number_answers(editor_client, term):
+    response = editor_client.get("/admin/claims/claim/", {"q": term})
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
