@@ -507,6 +507,12 @@ _SUBJECTS = {
     State.CHANGES_REQUESTED: "Your contribution #{pk} needs changes",
 }
 
+_OUTCOMES = {
+    State.APPROVED: "was approved",
+    State.REJECTED: "was rejected",
+    State.CHANGES_REQUESTED: "was sent back to you for changes",
+}
+
 
 def _notify_author(log_id: int) -> None:
     """Tell the author what was decided; runs after the decision's transaction committed."""
@@ -518,8 +524,8 @@ def _notify_author(log_id: int) -> None:
     lines = [
         f"Hello {author.get_username()},",
         "",
-        f"your {contribution.get_kind_display().lower()} (contribution #{contribution.pk}) is "
-        f"now {contribution.get_status_display().lower()}.",
+        f"your {contribution.get_kind_display().lower()} (contribution #{contribution.pk}) "
+        f"{_OUTCOMES[log.new_state]}.",
     ]
     if log.reason_code:
         lines.append(f"Reason: {log.get_reason_code_display()}.")

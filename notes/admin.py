@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -31,6 +32,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history saves a valid form for whoever may view the history, a moderator
+        # (view only) included: reverting is changing.
+        if request.method == "POST" and not self.has_change_history_permission(request):
+            raise PermissionDenied
         request.reverting_to_version = version_id
         return super().history_form_view(request, object_id, version_id, extra_context)
 

@@ -383,6 +383,23 @@ def test_the_author_gets_a_mail_after_each_decision_commits(
         assert "An ad." in mail.body
 
 
+@pytest.mark.parametrize(
+    ("verb", "said"),
+    [
+        ("approve", "was approved."),
+        ("reject", "was rejected."),
+        ("request_changes", "was sent back to you for changes."),
+    ],
+)
+def test_the_mail_says_what_was_decided_in_a_sentence(
+    proposal, contributor, moderator, mailoutbox, django_capture_on_commit_callbacks, verb, said
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _move(verb, proposal, contributor=contributor, moderator=moderator)
+    (mail,) = mailoutbox
+    assert f"your new claim (contribution #{proposal.pk}) {said}" in mail.body
+
+
 def test_no_mail_when_the_decision_rolls_back(
     proposal, moderator, mailoutbox, django_capture_on_commit_callbacks
 ):
