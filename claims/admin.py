@@ -761,13 +761,23 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
         if request.method == "POST":
             return self._triage_decide(request, note, options)
         drafts = selectors.note_drafts(note, by_score=by_score, hide_low=hide_low)
-        suggestions = selectors.similar_claims_for(
-            {draft.pk: draft.text for draft in drafts}, limit=TRIAGE_SUGGESTIONS
+        focus = request.GET.get("focus", "")
+        # Similar claims cost a trigram search each (about a second at a million claims): only
+        # the current draft's come with the page; the page's script asks for the others' as
+        # they are selected, and without a script each draft links to its page with them.
+        current = next((draft for draft in drafts if str(draft.pk) == focus), None)
+        current = current or (drafts[0] if drafts else None)
+        suggestions = (
+            selectors.similar_claims_for({current.pk: current.text}, limit=TRIAGE_SUGGESTIONS)
+            if current
+            else {}
         )
+        url = reverse("admin:claims_claim_triage", args=[note.pk])
         for index, draft in enumerate(drafts):
             following = drafts[index + 1] if index + 1 < len(drafts) else None
-            draft.suggestions = suggestions[draft.pk]
+            draft.suggestions = suggestions.get(draft.pk)
             draft.next_pk = following.pk if following else None
+            draft.focus_url = f"{url}?{urlencode({**options, 'focus': draft.pk})}#draft-{draft.pk}"
         slugs = note.links.values_list("target_slug", flat=True)
         note_html = render_note_html(
             note.body_markdown, video_id=note.video.youtube_id, link_for=admin_link_for(slugs)
@@ -788,7 +798,9 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
                 "hide_low": hide_low,
                 "low_score": LOW_SCORE,
                 "options": options,
-                "focus": request.GET.get("focus", ""),
+                "focus": current.pk if current else "",
+                "similar_url": reverse("admin:claims_claim_similar"),
+                "suggestions_shown": TRIAGE_SUGGESTIONS,
             },
         )
 
