@@ -28,6 +28,7 @@ from claims import selectors as claim_selectors
 from claims.models import Claim
 from contributions import payloads, services
 from contributions.models import Contribution, Kind, ModerationLog, ReasonCode, State
+from notes.admin_scale import ScaleAdminMixin
 
 #: How many published claims like a proposal its page lists.
 SIMILAR_SHOWN = 5
@@ -164,7 +165,11 @@ class ModerationLogInline(admin.TabularInline):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
+class ContributionAdmin(ScaleAdminMixin, admin.ModelAdmin):
+    """The queue at scale: counted by estimate past the threshold and never in total, each row
+    drawn from the contribution and its author alone (no per-row query), kept in order by
+    `contribution_age_idx`."""
+
     list_display = ["id", "kind", "status", "summary", "author", "target", "age", "version"]
     list_display_links = ["id", "summary"]
     list_filter = ["kind", "status", AgeFilter]

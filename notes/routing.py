@@ -29,6 +29,7 @@ page is then kept under the replica's older revision, never under a newer one it
 """
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,9 +182,12 @@ def _replica_reachable() -> bool:
 def _mark_writer(response) -> None:
     """Send the writer's reads to the primary until the replica has what they wrote."""
     revision = revisions.current(using=PRIMARY).number
+    # Cut to the millisecond, never rounded up: a mark from the future would hold the reader
+    # to the primary even with no window at all.
+    written_at = math.floor(time.time() * 1000) / 1000
     response.set_signed_cookie(
         STICKY_COOKIE,
-        f"{revision}:{time.time():.3f}",
+        f"{revision}:{written_at:.3f}",
         salt=_STICKY_SALT,
         max_age=REVISION_WAIT_SECONDS,
         httponly=True,

@@ -56,8 +56,11 @@ def test_an_editor_triages_a_note_with_the_keyboard_only(live_server, tmp_path: 
     client.force_login(EditorFactory())
     session = client.cookies["sessionid"].value
     url = f"{live_server.url}/admin/claims/claim/triage/{note.pk}/"
-    # One key per draft: five published, two merged into the suggested claim, three discarded.
-    keys = ["p"] * 5 + ["1"] * 2 + ["d"] * 3
+    # One key per draft, after moving down to the first near the existing claim (whose
+    # suggestions the page fetches once it is selected): two merged into the suggested claim,
+    # three discarded, then, back at the top, five published.
+    moves = ["j"] * 5
+    keys = ["1"] * 2 + ["d"] * 3 + ["p"] * 5
 
     errors: list[str] = []
     with sync_playwright() as playwright:
@@ -74,6 +77,14 @@ def test_an_editor_triages_a_note_with_the_keyboard_only(live_server, tmp_path: 
             assert (
                 page.locator(".triage-draft.is-current .triage-text").inner_text() == (SENTENCES[0])
             )
+            # Only the current draft's suggestions come with the page, the next one's ahead.
+            loaded = page.locator(".triage-similar:not([data-loaded=false])").count()
+            for key in moves:
+                page.keyboard.press(key)
+            current = page.locator(".triage-draft.is-current")
+            assert current.locator(".triage-text").inner_text() == SENTENCES[5]
+            current.locator('.triage-suggestions button[data-key="1"]').wait_for()
+            fetched = current.locator(".triage-suggestions li").first.inner_text()
             for key in keys:
                 with page.expect_navigation(wait_until="load"):
                     page.keyboard.press(key)
@@ -84,6 +95,8 @@ def test_an_editor_triages_a_note_with_the_keyboard_only(live_server, tmp_path: 
 
     assert done == "No draft left to decide in this note."
     assert errors == []
+    assert loaded <= 2
+    assert f"#{keep.pk} {PUBLISHED[0]}" in fetched and "alike" in fetched
     assert scroll_width <= 1280
     statuses = dict(Claim.objects.filter(text__in=SENTENCES).values_list("text", "status"))
     assert [statuses[sentence] for sentence in SENTENCES] == (
@@ -92,4 +105,4 @@ def test_an_editor_triages_a_note_with_the_keyboard_only(live_server, tmp_path: 
     merged = Claim.objects.filter(merged_into=keep).values_list("text", flat=True)
     assert sorted(merged) == sorted(SENTENCES[5:7])
     assert Appearance.objects.filter(claim=keep, note=note).count() == 2
-    print(f"keystrokes for {len(SENTENCES)} drafts: {len(keys)}")
+    print(f"keystrokes for {len(SENTENCES)} drafts: {len(moves) + len(keys)}")

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from claims import selectors
 from claims.models import Claim, Status
 from claims.selectors import similar_claims
 from notes.models import Note
@@ -78,12 +79,19 @@ def test_triage_lists_the_note_drafts_in_time_order_with_watch_links_and_suggest
 
     assert response.status_code == 200
     assert [draft.pk for draft in response.context["drafts"]] == [early.pk, late.pk]
-    assert [c.pk for c in response.context["drafts"][1].suggestions] == [keep.pk]
+    # The first draft is the current one: its suggestions come with the page (none alike);
+    # the others' are fetched when selected, or shown on the page focused on them.
+    assert response.context["drafts"][0].suggestions == []
+    assert response.context["drafts"][1].suggestions is None
+    focused = editor_client.get(triage_url(note, f"?focus={late.pk}"))
+    assert focused.context["drafts"][0].suggestions is None
+    assert [c.pk for c in focused.context["drafts"][1].suggestions] == [keep.pk]
+    assert 'data-key="1"' in focused.content.decode()
     html = response.content.decode()
     assert "A draft of another note." not in html
     assert f"https://www.youtube.com/watch?v={note.video.youtube_id}&amp;t=2525s" in html
     assert '<div class="rendered-note">' in html and "What about it?" in html
-    assert 'data-key="p"' in html and 'data-key="1"' in html
+    assert 'data-key="p"' in html
     assert "<kbd>p</kbd>" in html  # the shortcuts are documented on the page
 
 
@@ -115,9 +123,56 @@ def test_triage_query_count_does_not_grow_with_the_drafts(editor_client, note):
         return len(captured)
 
     few = queries()
+    # Later drafts: the current one (the first) and its suggestions stay the same.
     for second in range(10):
-        draft_of(note, f"Open models number {second} are safer.", 100 + second)
+        draft_of(note, f"Open models number {second} are safer.", 3000 + second)
     assert queries() == few
+
+
+def test_only_the_current_draft_suggestions_are_computed_with_the_page(
+    editor_client, note, monkeypatch
+):
+    keep = published("Open-sourcing AI models makes them much safer.")
+    drafts = [
+        draft_of(note, f"Open models number {second} are safer.", second) for second in range(5)
+    ]
+    focused = draft_of(note, SAFER, 2525)
+    asked = []
+    similar_claims_for = selectors.similar_claims_for
+    monkeypatch.setattr(
+        selectors,
+        "similar_claims_for",
+        lambda texts, **kwargs: asked.append(dict(texts)) or similar_claims_for(texts, **kwargs),
+    )
+
+    first = editor_client.get(triage_url(note, "?focus=not-a-draft"))
+    chosen = editor_client.get(triage_url(note, f"?order=score&focus={focused.pk}"))
+
+    assert asked == [{drafts[0].pk: drafts[0].text}, {focused.pk: SAFER}]
+    assert first.context["focus"] == drafts[0].pk
+    html = chosen.content.decode()
+    assert f'data-focus="{focused.pk}"' in html
+    # Without a script, each other draft links to the page focused on it, options kept.
+    for draft in drafts:
+        assert (
+            f'href="{triage_url(note)}?order=score&amp;focus={draft.pk}#draft-{draft.pk}"' in html
+        )
+    assert f'href="/admin/claims/claim/{keep.pk}/change/"' in html
+    # The page's script fills suggestions from the similar-claims endpoint it names.
+    assert f'data-similar-url="{reverse("admin:claims_claim_similar")}"' in html
+    assert '<template id="triage-suggestion">' in html
+
+
+def test_the_endpoint_the_page_asks_gives_a_draft_suggestions(editor_client, note):
+    keep = published("Open-sourcing AI models makes them much safer.")
+    draft = draft_of(note, SAFER, 2525)
+
+    response = editor_client.get(
+        reverse("admin:claims_claim_similar"), {"text": draft.text, "claim": draft.pk}
+    )
+
+    assert response.status_code == 200
+    assert [match["id"] for match in response.json()["results"]] == [keep.pk]
 
 
 def decide(client, note, draft, decision: str, **extra):
