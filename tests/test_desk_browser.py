@@ -162,3 +162,26 @@ def test_a_history_page_fits_1280_and_390_whatever_its_reasons_say(desk):
                 browser.close()
             assert errors == []
     assert widths == {"wide": WIDE["width"], "phone": PHONE["width"]}
+
+
+def test_the_appearances_times_show_whole_at_1280_and_390(desk):
+    """A time typed as 00:42:05 is read whole in its box, on a phone's larger font too."""
+    url = f"{desk['origin']}/admin/claims/claim/{desk['claim']}/change/"
+    hidden = {}
+    with sync_playwright() as playwright:
+        for name, viewport in (("wide", WIDE), ("phone", PHONE)):
+            browser, page, errors = tab(playwright, desk, viewport)
+            try:
+                page.goto(url)
+                # How many pixels of each time's text its box cuts off.
+                hidden[name] = page.evaluate(
+                    "Array.from(document.querySelectorAll('#appearances-group"
+                    " input[name$=seconds]')).filter(input => input.value)"
+                    ".map(input => [input.value, input.scrollWidth - input.clientWidth])"
+                )
+            finally:
+                browser.close()
+            assert errors == []
+    print(hidden)
+    assert ["00:42:05", 0] in hidden["wide"]
+    assert hidden["phone"] == hidden["wide"] == [[value, 0] for value, _ in hidden["wide"]]
