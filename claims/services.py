@@ -510,7 +510,11 @@ def merge_exposure(*, duplicates: Iterable[Claim]) -> MergeExposure:
 
 
 def _ids(label: str, items: Sequence[models.Model]) -> str:
-    return f"{label} {', '.join(f'#{item.pk}' for item in items)}" if items else ""
+    """`received appearance #3`, `received appearances #3, #4`: the label in the items' number
+    (it ends in the singular noun, given an `s` for several), or "" for none."""
+    if not items:
+        return ""
+    return f"{label}{'s' if len(items) > 1 else ''} {', '.join(f'#{item.pk}' for item in items)}"
 
 
 @transaction.atomic
@@ -616,17 +620,18 @@ def claim_merge(
     received = "; ".join(
         part
         for part in (
-            _ids("received appearances", appearances),
-            _ids("received arguments", arguments),
-            _ids("made public appearances", exposed.appearances),
-            _ids("made public arguments", exposed.arguments),
+            _ids("received appearance", appearances),
+            _ids("received argument", arguments),
+            _ids("made public appearance", exposed.appearances),
+            _ids("made public argument", exposed.arguments),
         )
         if part
     )
     _save(
         keep,
         actor=actor,
-        reason=f"Merged in claims {merged}" + (f": {received}" if received else ""),
+        reason=f"Merged in claim{'s' if len(others) > 1 else ''} {merged}"
+        + (f": {received}" if received else ""),
         fields=["updated_at"],
         contribution_id=contribution_id,
     )

@@ -25,6 +25,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """Admin with a history page whose "Revert" is recorded as a revert, by its editor, and
     whose list names the editors, linking to their user pages only for who may open them."""
 
+    # Simple history's page, with a stylesheet that keeps it within the screen.
+    object_history_template = "admin/history/object_history.html"
+
     def history_view(self, request, object_id, extra_context=None):
         user_admin = self.admin_site._registry.get(get_user_model())
         if user_admin is None or not user_admin.has_view_or_change_permission(request):

@@ -285,8 +285,8 @@ def test_merging_a_draft_into_a_published_claim(editor_client, editor):
     latest = keep.history.latest()
     assert latest.history_user == editor
     assert latest.history_change_reason == (
-        f"Merged in claims #{draft.pk} (draft): received appearances #{moved.pk}; "
-        f"made public appearances #{moved.pk}"
+        f"Merged in claim #{draft.pk} (draft): received appearance #{moved.pk}; "
+        f"made public appearance #{moved.pk}"
     )
 
 

@@ -140,3 +140,48 @@ def test_the_claims_list_filters_by_a_video_chosen_in_its_autocomplete_box(desk)
     assert url.endswith(f"?video={desk['other']}")
     assert len(listed) == 1 and "Phone lenses are tiny." in listed[0]
     assert errors == []
+
+
+def test_a_history_page_fits_1280_and_390_whatever_its_reasons_say(desk):
+    """A change reason may name a note by a slug of 60 characters and no space ("Extracted from
+    note using_api_keys_to_connect_notion_…"): the history page still fits the screen, its
+    table scrolling in its own box on a phone."""
+    record = PublishedClaimFactory().history.first()
+    record.history_change_reason = "Extracted from note " + "a_long_note_slug_" * 6
+    record.save(update_fields=["history_change_reason"])
+    url = f"{desk['origin']}/admin/claims/claim/{record.id}/history/"
+    widths = {}
+    with sync_playwright() as playwright:
+        for name, viewport in (("wide", WIDE), ("phone", PHONE)):
+            browser, page, errors = tab(playwright, desk, viewport)
+            try:
+                page.goto(url)
+                expect(page.locator("#change-history")).to_contain_text("a_long_note_slug_")
+                widths[name] = page.evaluate("document.documentElement.scrollWidth")
+            finally:
+                browser.close()
+            assert errors == []
+    assert widths == {"wide": WIDE["width"], "phone": PHONE["width"]}
+
+
+def test_the_appearances_times_show_whole_at_1280_and_390(desk):
+    """A time typed as 00:42:05 is read whole in its box, on a phone's larger font too."""
+    url = f"{desk['origin']}/admin/claims/claim/{desk['claim']}/change/"
+    hidden = {}
+    with sync_playwright() as playwright:
+        for name, viewport in (("wide", WIDE), ("phone", PHONE)):
+            browser, page, errors = tab(playwright, desk, viewport)
+            try:
+                page.goto(url)
+                # How many pixels of each time's text its box cuts off.
+                hidden[name] = page.evaluate(
+                    "Array.from(document.querySelectorAll('#appearances-group"
+                    " input[name$=seconds]')).filter(input => input.value)"
+                    ".map(input => [input.value, input.scrollWidth - input.clientWidth])"
+                )
+            finally:
+                browser.close()
+            assert errors == []
+    print(hidden)
+    assert ["00:42:05", 0] in hidden["wide"]
+    assert hidden["phone"] == hidden["wide"] == [[value, 0] for value, _ in hidden["wide"]]

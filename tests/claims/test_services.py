@@ -297,6 +297,9 @@ def test_merge_moves_everything_retracts_published_duplicates_and_discards_draft
     assert draft_duplicate.history.latest().history_change_reason == (
         f"draft → discarded: Merged into claim #{keep.pk}"
     )
+    assert keep.history.latest().history_change_reason.startswith(
+        f"Merged in claims #{duplicate.pk} (published), #{draft_duplicate.pk} (draft): "
+    )
     assert appearance.history.latest().history_user == editor
 
 
@@ -315,11 +318,11 @@ def test_merge_records_in_the_kept_claim_what_it_received_and_made_public(editor
     latest = keep.history.latest()
     assert latest.history_user == editor
     assert latest.history_change_reason == (
-        f"Merged in claims #{draft.pk} (draft): "
+        f"Merged in claim #{draft.pk} (draft): "
         f"received appearances #{first.pk}, #{second.pk}; "
         f"received arguments #{public_argument.pk}, #{draft_argument.pk}; "
         f"made public appearances #{first.pk}, #{second.pk}; "
-        f"made public arguments #{public_argument.pk}"
+        f"made public argument #{public_argument.pk}"
     )
 
 
