@@ -41,8 +41,11 @@ def estimated_count(queryset: QuerySet) -> int | None:
             )
             row = cursor.fetchone()
         return int(row[0]) if row and row[0] >= 0 else None
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    plan = queryset.order_by().values("pk").explain(format="json")
+    if not plan:
+        # Django explains nothing for a query it knows matches no row (`.none()`, `pk__in=[]`).
+        return 0
+    return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
 
 class EstimatedCountPaginator(Paginator):
