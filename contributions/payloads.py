@@ -20,20 +20,16 @@ from notes.parsing import TIMESTAMP_MAX_SECONDS, VIDEO_ID_RE, format_timestamp, 
 
 TEXT_MAX_LENGTH = 2000
 NAME_MAX_LENGTH = 200
-#: The fields a correction may change, per target; statuses move only through moderation.
+#: The fields a correction may change, per target: those editors change, less where the item
+#: belongs (its claim, its note); statuses move only through moderation.
+_NOT_CORRECTABLE = {"claim", "note"}
 CORRECTABLE = {
-    TargetType.CLAIM: ("text", "topics"),
-    TargetType.APPEARANCE: ("video", "start_seconds", "end_seconds", "speaker", "quote"),
-    TargetType.ARGUMENT: (
-        "stance",
-        "text",
-        "video",
-        "start_seconds",
-        "end_seconds",
-        "source_url",
-        "speaker",
-        "premise",
-    ),
+    target: tuple(name for name in fields if name not in _NOT_CORRECTABLE)
+    for target, fields in (
+        (TargetType.CLAIM, claims_services.CLAIM_FIELDS),
+        (TargetType.APPEARANCE, claims_services.APPEARANCE_FIELDS),
+        (TargetType.ARGUMENT, claims_services.ARGUMENT_FIELDS),
+    )
 }
 #: What a flag may be about: something that can be retracted or merged.
 FLAGGABLE = (TargetType.CLAIM, TargetType.ARGUMENT)
