@@ -263,15 +263,16 @@ class Tables:
         self.topic = spec(Topic, "id slug name")
         self.claim = spec(
             Claim,
-            "id text status retraction_reason created_at updated_at published_at search_vector",
+            "id text status retraction_reason created_at updated_at published_at search_vector "
+            "version",
         )
         self.appearance = spec(
-            Appearance, "id claim video start_seconds end_seconds speaker quote created_at"
+            Appearance, "id claim video start_seconds end_seconds speaker quote created_at version"
         )
         self.argument = spec(
             Argument,
             "id claim stance text speaker video start_seconds end_seconds source_url status "
-            "retraction_reason created_at updated_at",
+            "retraction_reason created_at updated_at version",
         )
         self.claim_topic = spec(Claim.topics.through, "id claim topic")
 
@@ -510,7 +511,7 @@ def _fill_chunk(task: tuple[str, Plan, int, int, int]) -> float:
             "%(now)s::timestamptz - (%(claims)s - id) * interval '1 minute', "
             "setweight(to_tsvector('english', text), 'A') "
             "|| setweight(to_tsvector('english', quotes), 'B') "
-            "|| setweight(to_tsvector('english', arguments), 'C') "
+            "|| setweight(to_tsvector('english', arguments), 'C'), 1 "
             "FROM staged_claim",
             {"now": now, "claims": plan.claims},
         )
@@ -538,7 +539,7 @@ def _generate_chunk(
             quotes.append(quote)
             appearances.append(
                 f"{2 * claim_id - 1 + slot}\t{claim_id}\t{1 + int(rand() * videos)}\t{begin}\t"
-                f"{begin + 5 + int(rand() * 86)}\t{1 + int(rand() * speakers)}\t{quote}\t{now}\n"
+                f"{begin + 5 + int(rand() * 86)}\t{1 + int(rand() * speakers)}\t{quote}\t{now}\t1\n"
             )
         texts = []
         for slot in range(1 + int(rand() * 3)):
@@ -552,7 +553,7 @@ def _generate_chunk(
             stance = "for" if rand() < 0.5 else "against"
             arguments.append(
                 f"{3 * claim_id - 2 + slot}\t{claim_id}\t{stance}\t{text}\t"
-                f"{1 + int(rand() * speakers)}\t{evidence}\tpublished\t\t{now}\t{now}\n"
+                f"{1 + int(rand() * speakers)}\t{evidence}\tpublished\t\t{now}\t{now}\t1\n"
             )
         # 0, 1 or 2 distinct topics (random.sample costs more than the rest of the claim).
         first, second = 1 + int(rand() * topics), 1 + int(rand() * (topics - 1))
