@@ -217,11 +217,19 @@ class Appearance(TimeAnchored):
     """A claim being made in a video, at a second, perhaps by a known speaker."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
-    video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="appearances")
+    # Both are the first column of an index below, which serves their look-ups too.
+    video = models.ForeignKey(
+        Video, on_delete=models.PROTECT, related_name="appearances", db_index=False
+    )
     start_seconds = models.IntegerField()
     end_seconds = models.IntegerField(null=True, blank=True)
     speaker = models.ForeignKey(
-        Speaker, on_delete=models.SET_NULL, null=True, blank=True, related_name="appearances"
+        Speaker,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appearances",
+        db_index=False,
     )
     quote = models.TextField(blank=True, help_text="The words as said, if known.")
     note = models.ForeignKey(
@@ -243,6 +251,11 @@ class Appearance(TimeAnchored):
         indexes = [
             # A video's page and API detail: its appearances in time order.
             models.Index(fields=["video", "start_seconds"], name="appearance_video_time_idx"),
+            # The claims made in some videos, or by some speakers, read from the index alone:
+            # the claims list's `?video=` and `?speaker=`, and the admin's search by a video's
+            # title or a speaker's name, which may name tens of thousands of appearances.
+            models.Index(fields=["video", "claim"], name="appearance_video_claim_idx"),
+            models.Index(fields=["speaker", "claim"], name="appearance_speaker_claim_idx"),
         ]
 
     def __str__(self) -> str:
