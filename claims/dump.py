@@ -35,9 +35,9 @@ What a dump holds, and why:
   Their users are written as usernames too (never a password or a token); a user a row cannot
   do without (a contribution's author) must have an account of that name on the target.
 - No derived data: fields declared `serialize=False` (the full-text `search_vector`),
-  generated columns, and the content revisions (`notes.ContentRevision`, `notes.KindRevision`),
-  which only tell API clients whether anything changed. The load recomputes the search index
-  and bumps the revisions.
+  generated columns, and the content revisions (`notes.ContentRevision`, `notes.KindRevision`,
+  `notes.ObjectRevision`), which only tell API clients whether anything changed. The load
+  recomputes the search index and bumps the revisions.
 
 A load goes into an empty database, in one transaction: a database that already holds rows, a
 bad header, a missing or wrong end line, or any line that cannot be loaded (bad JSON, unknown

@@ -675,7 +675,11 @@ def _refresh_pending() -> None:
     with transaction.atomic():
         _pending.failed_claims = search_index_refresh_claims(claim_ids)
         _pending.failed_notes = search_index_refresh_notes(note_ids)
-        revisions.bump(*(["claims"] if claim_ids else []), *(["notes"] if note_ids else []))
+        # Vectors are in lists and searches only: no object's detail changed.
+        if claim_ids or note_ids:
+            revisions.bump(
+                *(["claims"] if claim_ids else []), *(["notes"] if note_ids else []), details=()
+            )
     _log_failures("claim", _pending.failed_claims)
     _log_failures("note", _pending.failed_notes)
 
@@ -740,7 +744,12 @@ def _claim_part_saving(
     update_fields: frozenset[str] | None = None,
     **kwargs,
 ) -> None:
-    """Refresh the claim an appearance or argument leaves too, as in a merge."""
+    """Refresh the claim an appearance or argument leaves too, as in a merge.
+
+    The claim left is kept on the row as `claim_left_id`: its detail changes as well (see
+    `claims.apps`).
+    """
+    instance.claim_left_id = None
     if instance._state.adding:
         return
     if update_fields is not None and update_fields.isdisjoint({"claim", "claim_id"}):
@@ -748,6 +757,7 @@ def _claim_part_saving(
     stored = sender._default_manager.filter(pk=instance.pk).values_list("claim_id", flat=True)
     previous = stored.first()
     if previous is not None and previous != instance.claim_id:
+        instance.claim_left_id = previous
         search_index_refresh_on_commit(claim_ids=[previous])
 
 

@@ -45,15 +45,20 @@ YOUTUBE_POLICY = {
 CLAIM_PAGE_KINDS = ("claims", "arguments", "speakers", "topics", "videos")
 
 
-def public_page(view=None, *, kinds: tuple[str, ...] = revisions.KINDS):
-    """A public page built from `kinds` of content (all unless said): GET or HEAD only, with
-    validators, 304s and the shared cache.
+def public_page(
+    view=None, *, kinds: tuple[str, ...] = revisions.KINDS, detail_of: str | None = None
+):
+    """A public page built from `kinds` of content (all unless said), or the detail of the
+    object of kind `detail_of` its URL names: GET or HEAD only, with validators, 304s and the
+    shared cache.
 
     What it reads, the content revision included, may come from a replica (`notes.routing`).
     """
     if view is None:
-        return lambda view: public_page(view, kinds=kinds)
-    return require_safe(routing.public_view(conditional_page(view, kinds=kinds)))
+        return lambda view: public_page(view, kinds=kinds, detail_of=detail_of)
+    return require_safe(
+        routing.public_view(conditional_page(view, kinds=kinds, detail_of=detail_of))
+    )
 
 
 def render_notes(notes: list[Note]) -> dict[int, SafeString]:
@@ -116,7 +121,7 @@ def video(request: HttpRequest, youtube_id: str) -> HttpResponse:
     return TemplateResponse(request, "claims/video.html", context)
 
 
-@public_page(kinds=CLAIM_PAGE_KINDS)
+@public_page(kinds=CLAIM_PAGE_KINDS, detail_of="claims")
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.claim_page(pk)
     if page is None:

@@ -303,10 +303,19 @@ class PublicReadMixin:
     extra_query_params: frozenset[str] = frozenset()
     #: The kinds of content each action's answers are built from.
     revision_kinds: dict[str, tuple[str, ...]] = {}
+    #: For an action answering the detail of the object its URL's `pk` names, that object's
+    #: kind: its answers then change with that object, not with every object of its kind
+    #: (`notes.revisions.current_of`).
+    revision_details: dict[str, str] = {}
 
     @classmethod
     def kinds_of(cls, action: str | None) -> tuple[str, ...]:
         return cls.revision_kinds.get(action, revisions.KINDS)
+
+    @classmethod
+    def detail_for(cls, action: str | None, kwargs: dict) -> revisions.Detail | None:
+        kind = cls.revision_details.get(action)
+        return None if kind is None else revisions.detail_of(kind, kwargs.get("pk"))
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
@@ -314,6 +323,8 @@ class PublicReadMixin:
         view = super().as_view(actions, **initkwargs)
         kinds = {method: cls.kinds_of(action) for method, action in (actions or {}).items()}
         kinds.setdefault("head", kinds.get("get"))
+        named = dict(actions or {})
+        named.setdefault("head", named.get("get"))
         # An extra action may bring renderers of its own (`@action(renderer_classes=...)`).
         renderer_classes = initkwargs.get("renderer_classes", cls.renderer_classes)
 
@@ -327,9 +338,13 @@ class PublicReadMixin:
                 renderer_format = _plain_renderer_format(request, kwargs, renderer_classes)
                 if renderer_format is not None:
                     # The revision compared is the one the answer would be built from.
+                    method = request.method.lower()
                     with routing.public_reads():
                         response = early_not_modified(
-                            request, kinds[request.method.lower()], renderer_format
+                            request,
+                            kinds[method],
+                            renderer_format,
+                            detail=cls.detail_for(named[method], kwargs),
                         )
                     if response is not None:
                         # As DRF's answer varies: on the renderer, and on the login its
@@ -353,7 +368,9 @@ class PublicReadMixin:
             raise exceptions.NotFound()
         # Only an anonymous reader's answer is the same for everyone (see notes.http).
         if request.method in ("GET", "HEAD") and is_anonymous(request):
-            self._revision = revisions.current_of(self.kinds_of(self.action))
+            self._revision = revisions.current_of(
+                self.kinds_of(self.action), detail=self.detail_for(self.action, self.kwargs)
+            )
             self._etag = representation_etag(
                 self._revision, request.build_absolute_uri(), request.accepted_renderer.format
             )

@@ -121,7 +121,11 @@ def not_modified(revision: Revision, etag: str) -> HttpResponseNotModified:
 
 
 def early_not_modified(
-    request: HttpRequest, kinds: Iterable[str], renderer_format: str
+    request: HttpRequest,
+    kinds: Iterable[str],
+    renderer_format: str,
+    *,
+    detail: revisions.Detail | None = None,
 ) -> HttpResponseNotModified | None:
     """A 304 for an anonymous reader whose If-None-Match names the current representation,
     decided from the revision of `kinds` alone, before any view code runs; else None.
@@ -131,7 +135,7 @@ def early_not_modified(
     """
     if "HTTP_IF_NONE_MATCH" not in request.META or not is_anonymous(request):
         return None
-    revision = revisions.current_of(kinds)
+    revision = revisions.current_of(kinds, detail=detail)
     etag = representation_etag(revision, request.build_absolute_uri(), renderer_format)
     if not client_is_current(request, revision, etag):
         return None
@@ -139,11 +143,16 @@ def early_not_modified(
 
 
 def conditional_page(
-    view: Callable[..., HttpResponseBase], *, kinds: Iterable[str] = revisions.KINDS
+    view: Callable[..., HttpResponseBase],
+    *,
+    kinds: Iterable[str] = revisions.KINDS,
+    detail_of: str | None = None,
 ) -> Callable[..., HttpResponseBase]:
     """A public page's view, with validators, 304s and the shared cache for anonymous readers.
 
-    `kinds` are the kinds of content the page shows (all of them unless said). Only a 200 gets
+    `kinds` are the kinds of content the page shows (all of them unless said); a page that is
+    the detail of one object names its kind in `detail_of`, the object being the URL's `pk`
+    (see `revisions.current_of`). Only a 200 gets
     validators or is kept: a 404 or a redirect is built anew each time. Pages vary on Cookie,
     since a logged-in reader's page is built for them alone and is not cached.
     """
@@ -155,7 +164,8 @@ def conditional_page(
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, ["Cookie"])
             return response
-        revision = revisions.current_of(kinds)
+        detail = None if detail_of is None else revisions.detail_of(detail_of, kwargs.get("pk"))
+        revision = revisions.current_of(kinds, detail=detail)
         etag = representation_etag(revision, request.build_absolute_uri(), "html")
         if client_is_current(request, revision, etag):
             return not_modified(revision, etag)

@@ -171,6 +171,29 @@ class KindRevision(models.Model):
     kind = models.CharField(max_length=20, unique=True)
     number = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField()
+    #: The site's revision number at this kind's last change that did not name the objects it
+    #: changed (an import, a load): from there on, every object's detail may have changed.
+    every_object_number = models.PositiveBigIntegerField(default=0)
+    every_object_changed_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
         return f"{self.kind} at revision {self.number}"
+
+
+class ObjectRevision(models.Model):
+    """The revision of one object's detail (a claim's, say): the site's revision number at the
+    last change to anything the detail shows that named it; see `notes.revisions`."""
+
+    kind = models.CharField(max_length=20)
+    object_id = models.PositiveBigIntegerField()
+    number = models.PositiveBigIntegerField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # One row per object; its index serves the detail's look-up of its validators.
+            models.UniqueConstraint(fields=["kind", "object_id"], name="object_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.object_id} at revision {self.number}"

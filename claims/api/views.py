@@ -179,6 +179,7 @@ class ClaimViewSet(PublicReadViewSet):
     ordering_fields = CLAIM_ORDERING
     ordering = ["-published_at"]
     revision_kinds = {"list": CLAIM_KINDS, "retrieve": CLAIM_KINDS}
+    revision_details = {"retrieve": "claims", "history": "claims"}
     #: Set by the routes of one claim that answer with a list in pages (its history).
     paged_detail = False
 
