@@ -62,6 +62,34 @@ def test_response_cache_bounds_are_read_and_must_be_counts(monkeypatch, name):
         base_settings(monkeypatch, **{name: "-5"})
 
 
+# API rates ------------------------------------------------------------------------------------
+
+
+def test_anonymous_and_signed_in_rates_have_defaults(monkeypatch):
+    monkeypatch.delenv("API_ANON_RATE", raising=False)
+    monkeypatch.delenv("API_USER_RATE", raising=False)
+
+    rates = base_settings(monkeypatch)["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]
+
+    assert rates == {"anon": "600/minute", "user": "1200/minute"}
+
+
+@pytest.mark.parametrize("name", ["API_ANON_RATE", "API_USER_RATE"])
+@pytest.mark.parametrize(
+    ("raw", "rate"), [("30/second", "30/second"), (" 5/Hour ", "5/hour"), ("", None)]
+)
+def test_rates_are_read_and_empty_switches_them_off(monkeypatch, name, raw, rate):
+    rates = base_settings(monkeypatch, **{name: raw})["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]
+
+    assert rates["anon" if name == "API_ANON_RATE" else "user"] == rate
+
+
+@pytest.mark.parametrize("raw", ["600", "many/minute", "600/fortnight", "-1/minute"])
+def test_a_malformed_rate_stops_start_up(monkeypatch, raw):
+    with pytest.raises(ImproperlyConfigured, match=r"^API_USER_RATE=.* is not a rate; "):
+        base_settings(monkeypatch, API_USER_RATE=raw)
+
+
 # E-mail, lockout and API tokens ---------------------------------------------------------------
 
 

@@ -67,6 +67,23 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """Read a DRF throttle rate (`600/minute`, `10/s`); empty switches the limit off."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or period.strip().lower() not in _RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; write requests/period, such as 600/minute "
+            "(period: second, minute, hour or day), or leave it empty for no limit."
+        )
+    return f"{int(count)}/{period.strip().lower()}"
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-demo-key-never-use-in-production")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -228,9 +245,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.AnonRateThrottle"],
-    # Anonymous readers share this budget per client address; set "" to switch it off.
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute") or None},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
+    ],
+    # Anonymous readers share a budget per client address, signed-in users have one per
+    # account; set either to "" to switch it off.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_ANON_RATE", "600/minute"),
+        "user": env_rate("API_USER_RATE", "1200/minute"),
+    },
     # The client's address is REMOTE_ADDR, unless that many proxies of our own stand in front:
     # then it is the address the outermost one saw, from the end of X-Forwarded-For. Whatever
     # else that header holds was written by the client, and may be anything.
