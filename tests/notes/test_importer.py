@@ -569,6 +569,55 @@ def test_the_walk_reports_links_pipes_and_sockets_and_never_follows_them(hostile
     assert Note.objects.get().source_path == str(top)
 
 
+@pytest.fixture
+def vault_with_refused(tmp_path):
+    """A vault with one good note, a pipe in a subfolder, and links no walk follows."""
+    vault = tmp_path / "vault"
+    write(vault, "top.md", good_note("Top"))
+    (vault / "sub").mkdir()
+    os.mkfifo(vault / "sub" / "pipe.md")
+    outside = write(tmp_path, "elsewhere/outside.md", good_note("Outside", video_id="abcdefghij2"))
+    (vault / "outside.md").symlink_to(outside)
+    (vault / "gone.md").symlink_to("nowhere.md")
+    return vault
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ["", "sub/pipe.md"],
+        ["sub/pipe.md", ""],
+        ["", "sub"],
+        ["sub", "", "sub/pipe.md"],
+        ["", "outside.md"],
+        ["", "gone.md"],
+        ["sub/pipe.md", "sub/pipe.md", ""],
+    ],
+    ids=[
+        "file after folder",
+        "file before folder",
+        "subfolder",
+        "all three",
+        "link",
+        "broken",
+        "twice",
+    ],
+)
+def test_a_refused_file_reached_by_two_paths_is_counted_once(vault_with_refused, paths):
+    vault = vault_with_refused
+
+    status, errors, summary = run_import(*(vault / path if path else vault for path in paths))
+
+    assert status == 1
+    # Each reported once, in the words of the path that reached it first.
+    assert sorted(error.split(":1: ")[0] for error in errors) == [
+        f"{vault}/gone.md",
+        f"{vault}/outside.md",
+        f"{vault}/sub/pipe.md",
+    ]
+    assert summary == "4 files: 1 created, 0 updated, 0 unchanged, 3 errors (3 not imported)"
+
+
 def test_a_pipe_named_on_the_command_line_is_reported_not_read(tmp_path):
     pipe = tmp_path / "pipe.md"
     os.mkfifo(pipe)
