@@ -225,6 +225,13 @@ class VaultFiles:
         self.overlap = any(
             inner[: len(outer)] == outer for outer, inner in itertools.pairwise(reals)
         )
+        # Files named on their own: a folder's walk leaves them to their own path, where a
+        # link named is followed, so the outcome does not hang on the order of the paths.
+        self.named = (
+            frozenset(file_key(path) for path in self.paths if not path.is_dir())
+            if self.overlap
+            else frozenset()
+        )
         self.count = sum(1 for _ in self._walk(report))
 
     def __len__(self) -> int:
@@ -240,7 +247,7 @@ class VaultFiles:
                 mode = path.stat().st_mode
             except OSError as error:
                 if report.counted_before(path):
-                    # A broken link the walk of its folder reported already.
+                    # The same missing path given twice: reported already.
                     continue
                 message = (
                     "no such file or folder" if error.errno == errno.ENOENT else error.strerror
@@ -248,7 +255,7 @@ class VaultFiles:
                 report.errors.append(f"{path}:1: {message}")
                 continue
             if stat.S_ISDIR(mode):
-                candidates = _walk(path, self.roots, report)
+                candidates = _walk(path, self.roots, report, named=self.named)
             elif path.suffix.lower() not in NOTE_SUFFIXES:
                 report.refuse(f"{path}:1: not a markdown note (expected a .md file)", path=path)
                 continue
@@ -265,7 +272,9 @@ class VaultFiles:
                 yield candidate
 
 
-def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultFile]:
+def _walk(
+    top: Path, roots: list[Path], report: ImportReport, *, named: frozenset[str] = frozenset()
+) -> Iterator[VaultFile]:
     """The note files under folder `top`, never leaving it, each folder's entries in order of
     their names; a stack, not recursion, because folders may nest deeper than Python's
     recursion limit."""
@@ -278,6 +287,8 @@ def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultF
         entry = next(entries, None)
         if entry is None:
             listings.pop()
+            continue
+        if named and os.path.join(real_folder, entry.name) in named:
             continue
         path = Path(entry.path)
         is_note = path.suffix.lower() in NOTE_SUFFIXES

@@ -582,28 +582,32 @@ def vault_with_refused(tmp_path):
     return vault
 
 
+REFUSED = ["gone.md", "outside.md", "sub/pipe.md"]
+
+
 @pytest.mark.parametrize(
-    "paths",
+    ("paths", "created", "refused"),
     [
-        ["", "sub/pipe.md"],
-        ["sub/pipe.md", ""],
-        ["", "sub"],
-        ["sub", "", "sub/pipe.md"],
-        ["", "outside.md"],
-        ["", "gone.md"],
-        ["sub/pipe.md", "sub/pipe.md", ""],
+        (["", "sub/pipe.md"], 1, REFUSED),
+        (["sub/pipe.md", ""], 1, REFUSED),
+        (["", "sub"], 1, REFUSED),
+        (["sub", "", "sub/pipe.md"], 1, REFUSED),
+        (["sub/pipe.md", "sub/pipe.md", ""], 1, REFUSED),
+        # A link named on its own is followed, whichever path comes first.
+        (["", "outside.md"], 2, ["gone.md", "sub/pipe.md"]),
+        (["outside.md", ""], 2, ["gone.md", "sub/pipe.md"]),
     ],
     ids=[
         "file after folder",
         "file before folder",
         "subfolder",
         "all three",
-        "link",
-        "broken",
         "twice",
+        "link after folder",
+        "link before folder",
     ],
 )
-def test_a_refused_file_reached_by_two_paths_is_counted_once(vault_with_refused, paths):
+def test_a_file_reached_by_two_paths_is_counted_once(vault_with_refused, paths, created, refused):
     vault = vault_with_refused
 
     status, errors, summary = run_import(*(vault / path if path else vault for path in paths))
@@ -611,11 +615,23 @@ def test_a_refused_file_reached_by_two_paths_is_counted_once(vault_with_refused,
     assert status == 1
     # Each reported once, in the words of the path that reached it first.
     assert sorted(error.split(":1: ")[0] for error in errors) == [
-        f"{vault}/gone.md",
-        f"{vault}/outside.md",
-        f"{vault}/sub/pipe.md",
+        f"{vault}/{path}" for path in refused
     ]
-    assert summary == "4 files: 1 created, 0 updated, 0 unchanged, 3 errors (3 not imported)"
+    assert summary == (
+        f"{created + len(refused)} files: {created} created, 0 updated, 0 unchanged, "
+        f"{len(refused)} errors ({len(refused)} not imported)"
+    )
+
+
+def test_a_broken_link_named_on_its_own_is_reported_once_as_missing(vault_with_refused):
+    vault = vault_with_refused
+
+    status, errors, summary = run_import(vault, vault / "gone.md")
+
+    assert status == 1
+    assert f"{vault}/gone.md:1: no such file or folder" in errors
+    assert len([error for error in errors if "gone.md" in error]) == 1
+    assert summary == "3 files: 1 created, 0 updated, 0 unchanged, 3 errors (2 not imported)"
 
 
 def test_a_pipe_named_on_the_command_line_is_reported_not_read(tmp_path):
