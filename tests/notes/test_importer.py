@@ -14,9 +14,10 @@ from django.db import DatabaseError, DataError, connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from claims import services as claims_services
 from claims.models import Appearance, Claim, Status
 from notes import revisions
-from notes.models import Channel, ContentRevision, Note, Video, WikiLink
+from notes.models import Channel, ContentRevision, Note, Topic, Video, WikiLink
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLES = SHARED / "samples"
@@ -148,6 +149,38 @@ def test_extract_claims_on_the_whole_corpus():
     assert (status, errors) == (0, [])
     assert Claim.objects.count() == Appearance.objects.count()
     assert not Appearance.objects.filter(note__isnull=True).exists()
+
+
+def test_extracted_topics_are_named_as_the_note_wrote_their_links(tmp_path, client):
+    body = good_note().replace(
+        "See [[Some Topic | a topic]].",
+        "[[MMDetection open source toolkit | MMDetection]] finds objects well [00:01:00]. "
+        "Formulas compute fields from other fields [00:02:00], see [[using_formulas_in_Notion|"
+        "formula]]. Lenses are tiny [00:03:00], see [[selfsupervised_learning]].",
+    )
+    path = write(tmp_path, "note.md", body)
+
+    status, errors, _ = run_import("--extract-claims", path)
+
+    assert (status, errors) == (0, [])
+    names = dict(Topic.objects.values_list("slug", "name"))
+    assert names == {
+        "mmdetection_open_source_toolkit": "MMDetection open source toolkit",
+        "using_formulas_in_notion": "Using formulas in Notion",
+        "selfsupervised_learning": "Selfsupervised learning",
+    }
+    claim = Topic.objects.get(slug="mmdetection_open_source_toolkit").claims.get()
+    claims_services.claim_publish(claim=claim, actor=None)
+    page = client.get("/topics/mmdetection_open_source_toolkit/").content.decode()
+    assert "<h1>MMDetection open source toolkit</h1>" in page
+    assert (
+        client.get(f"/claims/{claim.pk}/")
+        .content.decode()
+        .count(
+            '<a href="/topics/mmdetection_open_source_toolkit/">MMDetection open source toolkit</a>'
+        )
+        == 1
+    )
 
 
 def test_changed_file_updates_its_note_without_duplicating(tmp_path):
