@@ -16,7 +16,7 @@ a request. A process that writes forgets its copy at once.
 
 Each kind of content (`KINDS`) also keeps the site's number as it stood at its own last change,
 so a response built from claims and speakers, say, is current until one of those two kinds
-changes (`current_of`): an approved claim leaves the speakers list's ETag alone. Every bump moves
+changes (`current_of`): an edited claim leaves the speakers list's ETag alone. Every bump moves
 the site's number, and the kinds it names take that new number, so the latest change among any
 set of kinds is the one with the highest number, and no two states of one set share a number.
 `bump()` without kinds changes them all.
