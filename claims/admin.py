@@ -17,7 +17,7 @@ from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import (
     Http404,
     HttpRequest,
@@ -1011,15 +1011,24 @@ class ClaimAdmin(ScaleAdminMixin, StatusActionsMixin, ServiceWritesMixin, Histor
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        # One query for the first appearance of every claim on the page.
+        # One query, one row per claim of the page: its first appearance, chosen by the
+        # database (a claim may have been made hundreds of times).
         page = list(changelist.result_list)
-        first: dict[int, Appearance] = {}
-        for appearance in (
-            Appearance.objects.filter(claim__in=page)
-            .select_related("video")
-            .order_by("claim_id", "start_seconds", "id")
-        ):
-            first.setdefault(appearance.claim_id, appearance)
+        earliest = (
+            Appearance.objects.filter(claim=OuterRef("pk"))
+            .order_by(F("video__published_on").asc(nulls_last=True), "start_seconds", "id")
+            .values("pk")[:1]
+        )
+        first_ids = (
+            Claim.objects.filter(pk__in=[claim.pk for claim in page])
+            .order_by()
+            .annotate(first_id=Subquery(earliest))
+            .values("first_id")
+        )
+        first = {
+            appearance.claim_id: appearance
+            for appearance in Appearance.objects.filter(pk__in=first_ids).select_related("video")
+        }
         for claim in page:
             claim.first_appearances = [first[claim.pk]] if claim.pk in first else []
         changelist.result_list = page

@@ -302,7 +302,14 @@ def argument_list() -> QuerySet[Argument]:
 
 
 def speaker_list() -> QuerySet[Speaker]:
-    return Speaker.objects.order_by("name", "id")
+    """Speakers the public has heard: named on an appearance of a published claim or on a
+    published argument of one. Someone named only on drafts, discarded or retracted claims is
+    nobody's business yet."""
+    appeared = Appearance.objects.filter(speaker=OuterRef("pk"), claim__status=Status.PUBLISHED)
+    argued = Argument.objects.published().filter(
+        speaker=OuterRef("pk"), claim__status=Status.PUBLISHED
+    )
+    return Speaker.objects.filter(Exists(appeared) | Exists(argued)).order_by("name", "id")
 
 
 def speaker_appearances(speaker: Speaker) -> QuerySet[Appearance]:

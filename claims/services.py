@@ -29,7 +29,7 @@ from claims.search import search_index_refresh_on_commit
 from notes import revisions
 from notes.models import Note, Video
 from notes.parsing import ParsedNote, Sentence, slugify_title
-from notes.services import topic_get_or_create, topics_get_or_create
+from notes.services import topic_get_or_create, topic_name_from_link, topics_get_or_create
 
 Actor = AbstractBaseUser | None
 #: Field name → new value; a related object may be given as an instance or as its id.
@@ -812,8 +812,14 @@ def claims_extract_from_notes(
             appearance._change_reason = f"Extracted from note {note.slug}"
             appearances.append(appearance)
     bulk_create_with_history(appearances, Appearance, default_user=actor)
+    # Named as the notes wrote their links, not as their slugs read.
+    names: dict[str, str] = {}
+    for _, parsed in notes:
+        for link in parsed.links:
+            names.setdefault(link.target_slug, topic_name_from_link(link.target))
     topics = topics_get_or_create(
-        slugs={slug for _, group in groups for sentence in group for slug in sentence.link_slugs}
+        slugs={slug for _, group in groups for sentence in group for slug in sentence.link_slugs},
+        names=names,
     )
     Claim.topics.through.objects.bulk_create(
         Claim.topics.through(claim_id=claim.pk, topic_id=topics[slug].pk)

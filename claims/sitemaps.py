@@ -4,7 +4,6 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from claims import selectors
-from claims.models import Speaker
 from notes.models import Note
 
 
@@ -58,7 +57,7 @@ class NoteSitemap(Sitemap):
 
 class SpeakerSitemap(Sitemap):
     def items(self):
-        return Speaker.objects.only("slug").order_by("id")
+        return selectors.speaker_list().only("slug").order_by("id")
 
     def location(self, item) -> str:
         return reverse("pages:speaker", args=[item.slug])

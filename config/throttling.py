@@ -10,15 +10,14 @@ come between.
 from rest_framework import throttling
 
 
-class AnonRateThrottle(throttling.AnonRateThrottle):
-    """Anonymous readers get `num_requests` per window of `duration` seconds of the clock.
+class _WindowCounter:
+    """`num_requests` per window of `duration` seconds of the clock, for a DRF rate throttle.
 
     A window's first request creates its counter with `add`, which also sets the expiry, and
     every request then increments it. Each window has a counter of its own, named by its
     number, so a counter never has to be reset: it just stops being used, and expires. The
     price of fixed windows is that a client may spend one window's budget at its end and the
-    next one's at the start of the next. The client's address comes from `get_ident`, which
-    trusts `X-Forwarded-For` only from the `NUM_PROXIES` proxies in front of the site.
+    next one's at the start of the next.
     """
 
     def allow_request(self, request, view) -> bool:
@@ -44,3 +43,21 @@ class AnonRateThrottle(throttling.AnonRateThrottle):
     def wait(self) -> float:
         """Seconds until the window ends and the client's count starts again."""
         return self.window_ends - self.timer()
+
+
+class AnonRateThrottle(_WindowCounter, throttling.AnonRateThrottle):
+    """Anonymous readers get the `anon` rate, per client address.
+
+    The address comes from `get_ident`, which trusts `X-Forwarded-For` only from the
+    `NUM_PROXIES` proxies in front of the site.
+    """
+
+
+class UserRateThrottle(_WindowCounter, throttling.UserRateThrottle):
+    """Signed-in users (a session or a token) get the `user` rate, per account, wherever they
+    call from; anonymous requests are `AnonRateThrottle`'s."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)

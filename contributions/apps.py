@@ -7,6 +7,7 @@ class ContributionsConfig(AppConfig):
 
     def ready(self) -> None:
         from claims import dump
+        from contributions import checks  # noqa: F401 - registers the deployment checks
         from contributions.models import Contribution, ModerationLog
 
         # Who proposed and who decided what: part of the audit trail a dump carries with the

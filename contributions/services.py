@@ -23,6 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import is_contributor, is_moderator
@@ -533,7 +534,9 @@ def _notify_author(log_id: int) -> None:
         lines += ["", "The moderator's note:", log.note]
     if log.new_state == State.CHANGES_REQUESTED:
         lines += ["", "Edit it (PATCH) to send it back to the queue, or withdraw it."]
-    lines += ["", f"Details: /api/v1/contributions/{contribution.pk}/"]
+    # A mail is read away from the site, so its link names the site too.
+    details = settings.SITE_URL + reverse("api:contribution-detail", args=[contribution.pk])
+    lines += ["", f"Details: {details}"]
     send_mail(
         settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _SUBJECTS[log.new_state].format(pk=contribution.pk),
         "\n".join(lines),

@@ -87,6 +87,9 @@ class ImportReport:
     not_imported: int = 0
     drafts: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Where the files counted so far are (`file_key`), kept while walking folders that may
+    #: reach a file twice (a path given inside another); None when none can.
+    counted: set[str] | None = field(default=None, repr=False, compare=False)
 
     def summary(self, *, dry_run: bool = False) -> str:
         """`N files: C created, U updated, S unchanged, E errors (…)`, each word in the number
@@ -113,12 +116,32 @@ class ImportReport:
             extras.append("dry run, nothing saved")
         return f"{line} ({'; '.join(extras)})" if extras else line
 
-    def refuse(self, message: str) -> None:
+    def refuse(self, message: str, *, path: Path | str | None = None) -> None:
         """A file given or found that will not be imported (not a note, not a regular file):
-        counted among the files, as not imported, and reported."""
+        counted among the files, as not imported, and reported; once, when `path` was
+        counted already."""
+        if self.counted_before(path):
+            return
         self.files += 1
         self.not_imported += 1
         self.errors.append(message)
+
+    def counted_before(self, *paths: Path | str | None) -> bool:
+        """Whether a file at one of `paths` was counted already; if not, it is from now on."""
+        if self.counted is None:
+            return False
+        keys = {file_key(path) for path in paths if path is not None}
+        if keys & self.counted:
+            return True
+        self.counted |= keys
+        return False
+
+
+def file_key(path: Path | str) -> str:
+    """Where the file at `path` is: its folder resolved, its own name kept even when it is a
+    link, so that one link reached by two paths is one file."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(folder), name)
 
 
 class NoteSource(Protocol):
@@ -192,10 +215,22 @@ class VaultFiles:
     def __init__(self, paths: Iterable[Path], report: ImportReport) -> None:
         self.paths = [Path(os.path.abspath(path)) for path in paths]
         self.roots = [Path(os.path.realpath(path)) for path in self.paths if path.is_dir()]
-        # Sorted by their parts, a path comes just before those inside it.
-        reals = sorted(Path(os.path.realpath(path)).parts for path in self.paths)
+        # Sorted by their parts, a path comes just before those inside it. A link given is
+        # where it leads and where it is: the walk of its folder reaches it there.
+        reals = sorted(
+            part
+            for path in self.paths
+            for part in {Path(os.path.realpath(path)).parts, Path(file_key(path)).parts}
+        )
         self.overlap = any(
             inner[: len(outer)] == outer for outer, inner in itertools.pairwise(reals)
+        )
+        # Files named on their own: a folder's walk leaves them to their own path, where a
+        # link named is followed, so the outcome does not hang on the order of the paths.
+        self.named = (
+            frozenset(file_key(path) for path in self.paths if not path.is_dir())
+            if self.overlap
+            else frozenset()
         )
         self.count = sum(1 for _ in self._walk(report))
 
@@ -206,35 +241,40 @@ class VaultFiles:
         return self._walk(ImportReport())
 
     def _walk(self, report: ImportReport) -> Iterator[VaultFile]:
-        seen: set[str] | None = set() if self.overlap else None
+        report.counted = set() if self.overlap else None
         for path in self.paths:
             try:
                 mode = path.stat().st_mode
             except OSError as error:
+                if report.counted_before(path):
+                    # The same missing path given twice: reported already.
+                    continue
                 message = (
                     "no such file or folder" if error.errno == errno.ENOENT else error.strerror
                 )
                 report.errors.append(f"{path}:1: {message}")
                 continue
             if stat.S_ISDIR(mode):
-                candidates = _walk(path, self.roots, report)
+                candidates = _walk(path, self.roots, report, named=self.named)
             elif path.suffix.lower() not in NOTE_SUFFIXES:
-                report.refuse(f"{path}:1: not a markdown note (expected a .md file)")
+                report.refuse(f"{path}:1: not a markdown note (expected a .md file)", path=path)
                 continue
             elif kind := _file_kind(mode):
-                report.refuse(f"{path}:1: not a regular file ({kind})")
+                report.refuse(f"{path}:1: not a regular file ({kind})", path=path)
                 continue
             else:
                 candidates = iter([_vault_file(str(path), os.path.realpath(path))])
             for candidate in candidates:
-                if seen is not None:
-                    if candidate.real in seen:
-                        continue
-                    seen.add(candidate.real)
+                # By where it is and, for a link given by name, where the link is: the walk of
+                # a folder holding that link counted it already, as refused.
+                if report.counted_before(candidate.real, candidate.name):
+                    continue
                 yield candidate
 
 
-def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultFile]:
+def _walk(
+    top: Path, roots: list[Path], report: ImportReport, *, named: frozenset[str] = frozenset()
+) -> Iterator[VaultFile]:
     """The note files under folder `top`, never leaving it, each folder's entries in order of
     their names; a stack, not recursion, because folders may nest deeper than Python's
     recursion limit."""
@@ -248,6 +288,8 @@ def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultF
         if entry is None:
             listings.pop()
             continue
+        if named and os.path.join(real_folder, entry.name) in named:
+            continue
         path = Path(entry.path)
         is_note = path.suffix.lower() in NOTE_SUFFIXES
         if entry.name.startswith("."):
@@ -259,7 +301,7 @@ def _walk(top: Path, roots: list[Path], report: ImportReport) -> Iterator[VaultF
         elif not is_note:
             continue
         elif kind := _file_kind(entry.stat(follow_symlinks=False).st_mode):
-            report.refuse(f"{path}:1: not a regular file ({kind}); skipped")
+            report.refuse(f"{path}:1: not a regular file ({kind}); skipped", path=path)
         else:
             # The files walked to are no links, so each one is where its folder really is.
             yield _vault_file(entry.path, os.path.join(real_folder, entry.name))
@@ -293,18 +335,24 @@ def _report_link(
         target = Path(os.path.realpath(link, strict=True))
     except FileNotFoundError:
         if is_note:
-            report.refuse(f"{link}:1: broken symbolic link: its target does not exist")
+            report.refuse(f"{link}:1: broken symbolic link: its target does not exist", path=link)
         return
     except OSError as error:
         problem = "symbolic link loop" if error.errno == errno.ELOOP else error.strerror
         # A note's name on it: a file the editor expects imported, counted as not imported.
-        (report.refuse if is_note else report.errors.append)(f"{link}:1: {problem}; skipped")
+        if is_note:
+            report.refuse(f"{link}:1: {problem}; skipped", path=link)
+        else:
+            report.errors.append(f"{link}:1: {problem}; skipped")
         return
     leads_to_folder = target.is_dir()
     if not any(target.is_relative_to(root) for root in roots):
         if leads_to_folder or is_note:
             message = f"{link}:1: symbolic link to outside the folders given; not followed"
-            (report.refuse if is_note else report.errors.append)(message)
+            if is_note:
+                report.refuse(message, path=link)
+            else:
+                report.errors.append(message)
     elif leads_to_folder and Path(os.path.realpath(folder)).is_relative_to(target):
         report.errors.append(
             f"{link}:1: symbolic link loop: it leads back to a folder it is in; skipped"

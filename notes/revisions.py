@@ -16,7 +16,7 @@ a request. A process that writes forgets its copy at once.
 
 Each kind of content (`KINDS`) also keeps the site's number as it stood at its own last change,
 so a response built from claims and speakers, say, is current until one of those two kinds
-changes (`current_of`): an approved claim leaves the speakers list's ETag alone. Every bump moves
+changes (`current_of`): an edited claim leaves the speakers list's ETag alone. Every bump moves
 the site's number, and the kinds it names take that new number, so the latest change among any
 set of kinds is the one with the highest number, and no two states of one set share a number.
 `bump()` without kinds changes them all.
@@ -32,7 +32,7 @@ a load) moves every object's detail of its kinds at once (`KindRevision.every_ob
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import router, transaction
 from django.db.models import DateTimeField, F, Model, PositiveBigIntegerField, Subquery, Value
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
 from notes.models import ContentRevision, KindRevision, ObjectRevision
@@ -362,3 +362,59 @@ def track(
             m2m_changed.connect(
                 changed, sender=field.remote_field.through, dispatch_uid=uid, weak=False
             )
+
+
+def track_changes(
+    model: type[Model], *, fields: Iterable[str], kind: str, naming: str | None = None
+) -> None:
+    """Bump the revision of `kind` when a row of `model` is saved with one of `fields` changed
+    and, with `naming` (a foreign key), when a row naming something there is created or deleted,
+    or a change touches a row that names something there before or after it.
+
+    For what another kind shows of `model`'s rows: which speakers the public sees depends on the
+    status of claims and on which appearances and arguments name them, not on a claim's text,
+    so a claim's edit leaves the speakers list current while its publication moves it. A save
+    naming its `update_fields` (the services' saves) changed those; a full save is compared
+    with the stored row, one query.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"Unknown kind of content: {kind}.")
+    attnames = {model._meta.get_field(name).attname for name in fields}
+    named = model._meta.get_field(naming).attname if naming else None
+    flag = f"_bumps_{kind}"
+
+    def names_something(values: Mapping[str, object]) -> bool:
+        return named is None or values.get(named) is not None
+
+    def before_save(instance, raw=False, using=None, update_fields=None, **kwargs) -> None:
+        now = {name: getattr(instance, name) for name in (*attnames, *filter(None, [named]))}
+        if instance._state.adding:
+            setattr(instance, flag, named is not None and names_something(now))
+            return
+        if update_fields is not None:
+            saved = {model._meta.get_field(name).attname for name in update_fields}
+            # A field the save writes is one the services changed: what it held is unknown,
+            # so a row that names nothing now may have named something before.
+            changed = attnames & saved
+            touches = named in saved or names_something(now)
+        else:
+            stored = model._base_manager.using(using).filter(pk=instance.pk).values(*now).first()
+            if stored is None:
+                setattr(instance, flag, named is not None and names_something(now))
+                return
+            changed = {name for name in attnames if stored[name] != now[name]}
+            touches = names_something(now) or names_something(stored)
+        setattr(instance, flag, bool(changed) and touches)
+
+    def after_save(instance, **kwargs) -> None:
+        if instance.__dict__.pop(flag, False):
+            bump(kind)
+
+    def after_delete(instance, **kwargs) -> None:
+        if named is not None and getattr(instance, named) is not None:
+            bump(kind)
+
+    uid = f"content-revision:{model._meta.label}:{kind}"
+    pre_save.connect(before_save, sender=model, dispatch_uid=uid, weak=False)
+    post_save.connect(after_save, sender=model, dispatch_uid=uid, weak=False)
+    post_delete.connect(after_delete, sender=model, dispatch_uid=uid, weak=False)

@@ -10,7 +10,9 @@ A read goes to the `replica` alias only when all of these hold:
 - the model is public content (`REPLICA_APPS`): users, sessions, tokens and lockouts are read
   from the primary, where a login or a new token is visible at once;
 - no transaction is open on the primary: what a transaction reads must be what it writes on;
-- the replica answers: when it is down, everything is read from the primary (with a warning).
+- the replica answers: when it is down, everything is read from the primary (with a warning),
+  and for `REPLICA_RETRY_SECONDS` this process does not try it again: a replica that does not
+  answer may take its connection timeout to say so, on every request that asks.
 
 Writes and migrations go to the primary only.
 
@@ -55,6 +57,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: How long after a write its writer's reads check that the replica has it: past this, a replica
 #: still behind is trusted anyway (a writer's cookie cannot pin them to the primary for good).
 REVISION_WAIT_SECONDS = 300
+#: How long a process reads from the primary, without trying the replica, after the replica
+#: failed to answer.
+REPLICA_RETRY_SECONDS = 30.0
+
+#: When (`_clock()`) this process may try the replica again after it failed; 0: it may now.
+_replica_down_until = 0.0
+_clock = time.monotonic
 
 
 @dataclass(slots=True)
@@ -169,12 +178,29 @@ class ReplicaRoutingMiddleware:
         return response
 
 
+def _replica_known_down() -> bool:
+    """Whether the replica failed to answer less than `REPLICA_RETRY_SECONDS` ago."""
+    return _clock() < _replica_down_until
+
+
+def _replica_failed() -> None:
+    global _replica_down_until
+    _replica_down_until = _clock() + REPLICA_RETRY_SECONDS
+    logger.warning(
+        "The replica does not answer; reading from the primary. Trying it again in %g s.",
+        REPLICA_RETRY_SECONDS,
+        exc_info=True,
+    )
+
+
 def _replica_reachable() -> bool:
     """Whether the replica answers; a replica that is down must not take the site with it."""
+    if _replica_known_down():
+        return False
     try:
         connections[REPLICA].ensure_connection()
     except DatabaseError:
-        logger.warning("The replica does not answer; reading from the primary.", exc_info=True)
+        _replica_failed()
         return False
     return True
 
@@ -211,7 +237,10 @@ def _reads_own_writes(request) -> bool:
     if time.time() - written_at < settings.DATABASE_REPLICA_STICKY_SECONDS:
         return True
     # Past the window, the primary still while the replica has not replayed the write.
+    if _replica_known_down():
+        return True
     try:
         return revisions.current(using=REPLICA).number < revision
     except DatabaseError:
+        _replica_failed()
         return True

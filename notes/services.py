@@ -1,6 +1,6 @@
 """Writes to notes, videos and channels. Every write is one atomic, validated step."""
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,13 +38,25 @@ def topic_name_from_slug(slug: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def topic_name_from_link(target: str) -> str:
+    """The name a wikilink gives the topic it names: its target as written, with the case the
+    note gave it (`[[MMDetection toolkit]]` names "MMDetection toolkit", where the slug alone
+    would give "Mmdetection toolkit"); underscores read as spaces."""
+    words = " ".join(target.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
 def topic_get_or_create(*, slug: str) -> Topic:
     topic, _ = Topic.objects.get_or_create(slug=slug, defaults={"name": topic_name_from_slug(slug)})
     return topic
 
 
-def topics_get_or_create(*, slugs: Collection[str]) -> dict[str, Topic]:
-    """`topic_get_or_create` for many slugs, in two or three queries; by slug."""
+def topics_get_or_create(
+    *, slugs: Collection[str], names: Mapping[str, str] | None = None
+) -> dict[str, Topic]:
+    """`topic_get_or_create` for many slugs, in two or three queries; by slug. A topic made
+    here is named by `names` (by slug), else by its slug; one that exists keeps its name."""
+    names = names or {}
     if not slugs:
         return {}
     topics = Topic.objects.in_bulk(list(slugs), field_name="slug")
@@ -52,7 +64,10 @@ def topics_get_or_create(*, slugs: Collection[str]) -> dict[str, Topic]:
     if missing:
         # A concurrent writer may make one of them first: it is then read back, not made twice.
         Topic.objects.bulk_create(
-            [Topic(slug=slug, name=topic_name_from_slug(slug)) for slug in missing],
+            [
+                Topic(slug=slug, name=names.get(slug) or topic_name_from_slug(slug))
+                for slug in missing
+            ],
             ignore_conflicts=True,
         )
         topics |= Topic.objects.in_bulk(missing, field_name="slug")

@@ -71,9 +71,11 @@ def replica_caught_up(timeout: float = 20.0) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(monkeypatch):
     cache.clear()
     revisions.forget()
+    # A replica the test before made unreachable is tried again at once.
+    monkeypatch.setattr(routing, "_replica_down_until", 0.0)
     yield
     cache.clear()
 

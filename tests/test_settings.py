@@ -4,6 +4,7 @@ import runpy
 from datetime import timedelta
 
 import pytest
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings import base
@@ -60,6 +61,92 @@ def test_response_cache_bounds_are_read_and_must_be_counts(monkeypatch, name):
 
     with pytest.raises(ImproperlyConfigured, match=f"^{name}='-5' must be at least 0.$"):
         base_settings(monkeypatch, **{name: "-5"})
+
+
+# API rates ------------------------------------------------------------------------------------
+
+
+def test_anonymous_and_signed_in_rates_have_defaults(monkeypatch):
+    monkeypatch.delenv("API_ANON_RATE", raising=False)
+    monkeypatch.delenv("API_USER_RATE", raising=False)
+
+    rates = base_settings(monkeypatch)["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]
+
+    assert rates == {"anon": "600/minute", "user": "1200/minute"}
+
+
+@pytest.mark.parametrize("name", ["API_ANON_RATE", "API_USER_RATE"])
+@pytest.mark.parametrize(
+    ("raw", "rate"), [("30/second", "30/second"), (" 5/Hour ", "5/hour"), ("", None)]
+)
+def test_rates_are_read_and_empty_switches_them_off(monkeypatch, name, raw, rate):
+    rates = base_settings(monkeypatch, **{name: raw})["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]
+
+    assert rates["anon" if name == "API_ANON_RATE" else "user"] == rate
+
+
+@pytest.mark.parametrize("raw", ["600", "many/minute", "600/fortnight", "-1/minute"])
+def test_a_malformed_rate_stops_start_up(monkeypatch, raw):
+    with pytest.raises(ImproperlyConfigured, match=r"^API_USER_RATE=.* is not a rate; "):
+        base_settings(monkeypatch, API_USER_RATE=raw)
+
+
+# The site's address ----------------------------------------------------------------------------
+
+
+def test_the_site_url_defaults_to_the_local_demo(monkeypatch):
+    monkeypatch.delenv("DJANGO_SITE_URL", raising=False)
+
+    assert base_settings(monkeypatch)["SITE_URL"] == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("https://claimtrack.example", "https://claimtrack.example"),
+        (" https://claimtrack.example/ ", "https://claimtrack.example"),
+        ("http://10.0.0.5:8080", "http://10.0.0.5:8080"),
+    ],
+)
+def test_the_site_url_is_read_without_its_trailing_slash(monkeypatch, raw, url):
+    assert base_settings(monkeypatch, DJANGO_SITE_URL=raw)["SITE_URL"] == url
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "claimtrack.example",
+        "ftp://claimtrack.example",
+        "https://",
+        "https://claimtrack.example/claims",
+        "https://claimtrack.example?x=1",
+        "https://user:secret@claimtrack.example",
+        "https://claimtrack.example:99999",
+        "https://claim track.example",
+    ],
+)
+def test_a_malformed_site_url_stops_start_up(monkeypatch, raw):
+    with pytest.raises(ImproperlyConfigured, match=r"^DJANGO_SITE_URL=.* is not a site address; "):
+        base_settings(monkeypatch, DJANGO_SITE_URL=raw)
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("https://localhost", True),
+        ("http://claimtrack.example", True),
+        ("https://claimtrack.example", False),
+    ],
+)
+def test_check_deploy_warns_of_a_site_url_a_mailbox_cannot_reach(settings, url, warned):
+    settings.SITE_URL = url
+
+    messages = checks.run_checks(include_deployment_checks=True, tags=["mail"])
+
+    assert [message.id for message in messages] == (["contributions.W001"] if warned else [])
+    assert not checks.run_checks(tags=["mail"])
 
 
 # E-mail, lockout and API tokens ---------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from claims import selectors
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import claims_matching
 from notes.models import YOUTUBE_ID_PATTERN, Channel, Topic, Video
@@ -56,7 +57,7 @@ class ClaimFilter(django_filters.FilterSet):
         help_text="Claims made in this video (its YouTube id).",
     )
     speaker = KeyChoiceFilter(
-        queryset=Speaker.objects.all(),
+        queryset=selectors.speaker_list(),
         to_field_name="slug",
         key_schema=SLUG,
         method="filter_speaker",
@@ -118,7 +119,7 @@ class ArgumentFilter(django_filters.FilterSet):
         choices=Stance.choices, help_text="Only arguments for, or only against, their claim."
     )
     speaker = KeyChoiceFilter(
-        queryset=Speaker.objects.all(),
+        queryset=selectors.speaker_list(),
         to_field_name="slug",
         key_schema=SLUG,
         help_text="Arguments this speaker made (the speaker's slug).",

@@ -67,6 +67,54 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """Read a DRF throttle rate (`600/minute`, `10/s`); empty switches the limit off."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or period.strip().lower() not in _RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; write requests/period, such as 600/minute "
+            "(period: second, minute, hour or day), or leave it empty for no limit."
+        )
+    return f"{int(count)}/{period.strip().lower()}"
+
+
+def _port_valid(parts) -> bool:
+    try:
+        parts.port  # noqa: B018 - reading it is the check: it raises on a port out of range
+    except ValueError:
+        return False
+    return True
+
+
+def env_site_url(name: str, default: str) -> str:
+    """Read the address the site is reached at (`https://claimtrack.example`), for links that
+    leave it, such as those in mail; without a trailing slash."""
+    raw = os.environ.get(name, default)
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not _port_valid(parts)
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or any(character.isspace() for character in value)
+    ):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a site address; give its scheme and host (and port), "
+            "such as https://claimtrack.example, with no path."
+        )
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-demo-key-never-use-in-production")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -228,9 +276,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.AnonRateThrottle"],
-    # Anonymous readers share this budget per client address; set "" to switch it off.
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute") or None},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
+    ],
+    # Anonymous readers share a budget per client address, signed-in users have one per
+    # account; set either to "" to switch it off.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_ANON_RATE", "600/minute"),
+        "user": env_rate("API_USER_RATE", "1200/minute"),
+    },
     # The client's address is REMOTE_ADDR, unless that many proxies of our own stand in front:
     # then it is the address the outermost one saw, from the end of X-Forwarded-For. Whatever
     # else that header holds was written by the client, and may be anything.
@@ -395,6 +450,8 @@ def email_settings(raw: str | None) -> dict[str, object]:
 globals().update(email_settings(os.environ.get("EMAIL_URL")))
 # A worker waiting on a mail server that does not answer is a worker that serves nobody.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Where readers reach the site: mail links to it (a mail has no request to build them from).
+SITE_URL = env_site_url("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Claimtrack <claimtrack@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

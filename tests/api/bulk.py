@@ -76,10 +76,16 @@ def videos(count: int, *, channel: Channel | None = None) -> list[Video]:
     return made
 
 
-def speakers(count: int) -> list[Speaker]:
+def speakers(count: int, *, claim: Claim, video: Video) -> list[Speaker]:
+    """`count` speakers, each named on one appearance of `claim` in `video`: the public lists
+    only speakers heard on a published claim, so `claim` must be published for them to show."""
     made = Speaker.objects.bulk_create(
         Speaker(slug=f"bulk_speaker_{index:04d}", name=f"Bulk speaker {index:04d}")
         for index in range(count)
+    )
+    Appearance.objects.bulk_create(
+        Appearance(claim=claim, video=video, start_seconds=index, speaker=speaker)
+        for index, speaker in enumerate(made)
     )
     _changed()
     return made

@@ -9,6 +9,7 @@ from django.test import TestCase
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
+from config.throttling import UserRateThrottle
 from tests.api import worked_example
 
 
@@ -40,6 +41,16 @@ def tiny_rate(monkeypatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
     monkeypatch.setattr(AnonRateThrottle, "timer", clock)
+    return clock
+
+
+@pytest.fixture
+def tiny_user_rate(monkeypatch) -> Clock:
+    """Two requests a minute for each signed-in user, on a clock the test controls; anonymous
+    readers keep their own rate."""
+    clock = Clock()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    monkeypatch.setattr(UserRateThrottle, "timer", clock)
     return clock
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from claims import services
 from claims.models import Appearance
 from tests.api import worked_example as ex
 from tests.api.helpers import API, SERVER, iso
@@ -273,6 +274,10 @@ def test_argument_detail_gives_one_published_argument(api, example):
 
 
 def test_speaker_list_gives_speakers_by_name(api, example):
+    services.appearance_create(
+        claim=example.claim, video=example.video, start_seconds=2600, speaker=example.interviewer
+    )
+
     response = api.get("/api/v1/speakers/")
 
     assert response.status_code == 200

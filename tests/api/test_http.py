@@ -560,6 +560,46 @@ def test_throttled_response_is_readable_cross_origin(api, example, tiny_rate):
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("persona", ["contributor_api", "editor_api"])
+def test_a_signed_in_reader_gets_429_past_the_user_rate(request, example, tiny_user_rate, persona):
+    client = request.getfixturevalue(persona)
+    assert client.get("/api/v1/claims/").status_code == 200
+    assert client.get("/api/v1/videos/").status_code == 200
+
+    response = client.get("/api/v1/claims/")
+
+    body = assert_error(response, 429, "throttled", errors={})
+    assert body["detail"] == "Request was throttled. Expected available in 60 seconds."
+    assert response["Retry-After"] == "60"
+    tiny_user_rate.now += 60
+    assert client.get("/api/v1/claims/").status_code == 200
+
+
+def test_a_signed_in_users_budget_follows_the_account_not_the_address(
+    contributor_api, other_contributor_api, example, tiny_user_rate
+):
+    for address in ("192.0.2.1", "192.0.2.2"):
+        assert contributor_api.get("/api/v1/claims/", REMOTE_ADDR=address).status_code == 200
+
+    assert contributor_api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.3").status_code == 429
+    assert other_contributor_api.get("/api/v1/claims/", REMOTE_ADDR="192.0.2.1").status_code == 200
+
+
+def test_anonymous_readers_are_not_counted_against_the_user_rate(api, example, tiny_user_rate):
+    statuses = {api.get("/api/v1/claims/").status_code for _ in range(5)}
+
+    assert statuses == {200}
+
+
+def test_a_signed_in_reader_is_not_counted_against_the_anonymous_rate(
+    api, contributor_api, example, tiny_rate
+):
+    statuses = {contributor_api.get("/api/v1/claims/").status_code for _ in range(5)}
+
+    assert statuses == {200}
+    assert api.get("/api/v1/claims/").status_code == 200
+
+
 def test_the_default_rate_lets_a_reader_browse(api, example):
     statuses = {api.get("/api/v1/claims/").status_code for _ in range(30)}
 

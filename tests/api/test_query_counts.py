@@ -58,7 +58,9 @@ def build() -> Catalogue:
             text=f"Detail claim {arguments}x{appearances}",
         )
     bulk.videos(ROWS, channel=channel)
-    bulk.speakers(ROWS)
+    # Each on an appearance of one bulk claim, in a video of their own, so that the claims'
+    # and the videos' counts above stay as they are.
+    bulk.speakers(ROWS, claim=many[1], video=VideoFactory(youtube_id="speakersVid"))
     notes = bulk.notes(ROWS, video=video)
     note, linked_note = notes[0], notes[1]
     WikiLink.objects.bulk_create(

@@ -10,6 +10,7 @@ from claims import services
 from claims.models import Appearance, Claim, Stance
 from tests.api import worked_example as ex
 from tests.api.helpers import API, assert_error
+from tests.factories import SpeakerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +203,103 @@ def test_publishing_a_draft_makes_it_visible_everywhere(api, example):
     assert api.get(f"/api/v1/claims/{example.draft_claim.pk}/").status_code == 200
     assert example.draft_claim.pk in claim_ids(api.get("/api/v1/claims/"))
     assert api.get("/api/v1/topics/open_source/").json()["claim_count"] == 2
+
+
+# Speakers ------------------------------------------------------------------------------------
+
+
+def speaker_slugs(response) -> list[str]:
+    assert response.status_code == 200, response.json()
+    return [speaker["slug"] for speaker in response.json()["results"]]
+
+
+@pytest.fixture
+def unheard(example):
+    """Speakers named only where the public cannot look: on a draft claim, a discarded claim,
+    a draft argument of a published claim, a published argument of a draft claim."""
+    on_draft, on_discarded, on_draft_argument, on_draft_claims_argument = (
+        SpeakerFactory(slug=slug, name=slug.replace("_", " ").title())
+        for slug in ("drafted_dana", "discarded_dave", "draft_argument_ann", "unpublished_una")
+    )
+    services.appearance_create(
+        claim=example.draft_claim, video=example.video, start_seconds=5, speaker=on_draft
+    )
+    discarded = services.claim_create(text="A thrown-away claim.")
+    services.appearance_create(
+        claim=discarded, video=example.video, start_seconds=6, speaker=on_discarded
+    )
+    services.claim_discard(claim=discarded, actor=None)
+    services.argument_create(
+        claim=example.claim,
+        stance=Stance.FOR,
+        text="An argument still in the works.",
+        source_url="https://example.org/draft",
+        speaker=on_draft_argument,
+    )
+    argument = services.argument_create(
+        claim=example.draft_claim,
+        stance=Stance.FOR,
+        text="An argument of a draft.",
+        source_url="https://example.org/draft",
+        speaker=on_draft_claims_argument,
+    )
+    services.argument_publish(argument=argument, actor=None)
+    return [on_draft, on_discarded, on_draft_argument, on_draft_claims_argument]
+
+
+def test_speaker_list_leaves_out_speakers_heard_only_on_unpublished_content(api, unheard):
+    # The interviewer is named only on a retracted claim.
+    assert speaker_slugs(api.get("/api/v1/speakers/")) == ["mark_zuckerberg"]
+
+
+def test_speaker_heard_only_on_unpublished_content_is_not_found(api, example, unheard):
+    for speaker in [*unheard, example.interviewer]:
+        assert_error(api.get(f"/api/v1/speakers/{speaker.slug}/"), 404, "not_found")
+
+
+@pytest.mark.parametrize("endpoint", ["claims", "arguments"])
+def test_filter_by_a_speaker_heard_only_on_unpublished_content_is_a_bad_request(
+    api, unheard, endpoint
+):
+    response = api.get(f"/api/v1/{endpoint}/?speaker={unheard[0].slug}")
+
+    assert_error(response, 400, "invalid", errors={"speaker": ["No speaker has this slug."]})
+
+
+def test_a_speaker_is_listed_once_heard_on_a_published_argument(api, example, unheard):
+    (argument,) = example.claim.arguments.filter(speaker=unheard[2])
+    etag = api.get("/api/v1/speakers/")["ETag"]
+
+    services.argument_publish(argument=argument, actor=None)
+
+    response = api.get("/api/v1/speakers/", HTTP_IF_NONE_MATCH=etag)
+    assert speaker_slugs(response) == ["draft_argument_ann", "mark_zuckerberg"]
+    assert api.get("/api/v1/speakers/draft_argument_ann/").status_code == 200
+
+
+def test_publishing_a_claim_lists_its_speakers_and_retracting_it_hides_them(api, example, unheard):
+    etag = api.get("/api/v1/speakers/")["ETag"]
+
+    services.claim_publish(claim=example.draft_claim, actor=None)
+
+    published = api.get("/api/v1/speakers/", HTTP_IF_NONE_MATCH=etag)
+    assert speaker_slugs(published) == ["drafted_dana", "mark_zuckerberg", "unpublished_una"]
+
+    services.claim_retract(claim=example.draft_claim, actor=None, reason="Not a claim.")
+
+    retracted = api.get("/api/v1/speakers/", HTTP_IF_NONE_MATCH=published["ETag"])
+    assert speaker_slugs(retracted) == ["mark_zuckerberg"]
+
+
+def test_naming_a_speaker_on_a_published_claim_lists_them(api, example):
+    appearance = example.claim.appearances.get()
+    etag = api.get("/api/v1/speakers/")["ETag"]
+
+    services.appearance_update(
+        appearance=appearance, changes={"speaker": example.interviewer}, actor=None
+    )
+
+    assert speaker_slugs(api.get("/api/v1/speakers/", HTTP_IF_NONE_MATCH=etag)) == [
+        "cleo_abram",
+        "mark_zuckerberg",
+    ]

@@ -1,12 +1,15 @@
 """Finding a video's claims in the admin: filters by video and speaker, search, "first made",
 and the video's own page."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.models import Stance, Status
+from claims.models import Appearance, Stance, Status
 from tests.factories import (
     AppearanceFactory,
     ArgumentFactory,
@@ -102,6 +105,39 @@ def test_first_made_names_the_video_and_the_time(editor_client, made):
         '<a class="timestamp" href="https://www.youtube.com/watch?v=oX7OduG1YmI&amp;t=2500s" '
         'target="_blank" rel="noopener">Open source in AI at 00:41:40</a>'
     ) in html
+
+
+def test_first_made_is_in_the_earliest_dated_video(editor_client, made):
+    interview, other, _, safer, *_ = made
+    interview.published_on = date(2024, 9, 20)
+    interview.save()
+    other.published_on = date(2024, 10, 1)
+    other.save()
+
+    (row,) = [
+        claim for claim in editor_client.get(CLAIMS).context["cl"].result_list if claim == safer
+    ]
+
+    assert [(a.video_id, a.start_seconds) for a in row.first_appearances] == [(interview.pk, 2525)]
+
+
+def test_first_made_reads_one_appearance_per_claim_of_the_page(editor_client, made):
+    interview, _, _, safer, *_ = made
+    for second in range(30):
+        AppearanceFactory(claim=safer, video=interview, start_seconds=3000 + second)
+    built = []
+
+    def count(sender, instance, **kwargs) -> None:
+        built.append(instance)
+
+    post_init.connect(count, sender=Appearance)
+    try:
+        response = editor_client.get(CLAIMS)
+    finally:
+        post_init.disconnect(count, sender=Appearance)
+
+    assert response.status_code == 200
+    assert len(built) == 3  # safer, closed and lenses: one each
 
 
 def test_the_filtered_list_query_count_does_not_grow_with_the_page(editor_client, made):

@@ -383,6 +383,20 @@ def test_the_author_gets_a_mail_after_each_decision_commits(
         assert "An ad." in mail.body
 
 
+def test_the_mail_links_the_contribution_at_the_sites_address(
+    proposal, contributor, moderator, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://claimtrack.example"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _move("approve", proposal, contributor=contributor, moderator=moderator)
+
+    (mail,) = mailoutbox
+    assert mail.body.splitlines()[-1] == (
+        f"Details: https://claimtrack.example/api/v1/contributions/{proposal.pk}/"
+    )
+
+
 @pytest.mark.parametrize(
     ("verb", "said"),
     [

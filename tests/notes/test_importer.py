@@ -14,9 +14,10 @@ from django.db import DatabaseError, DataError, connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from claims import services as claims_services
 from claims.models import Appearance, Claim, Status
 from notes import revisions
-from notes.models import Channel, ContentRevision, Note, Video, WikiLink
+from notes.models import Channel, ContentRevision, Note, Topic, Video, WikiLink
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLES = SHARED / "samples"
@@ -148,6 +149,38 @@ def test_extract_claims_on_the_whole_corpus():
     assert (status, errors) == (0, [])
     assert Claim.objects.count() == Appearance.objects.count()
     assert not Appearance.objects.filter(note__isnull=True).exists()
+
+
+def test_extracted_topics_are_named_as_the_note_wrote_their_links(tmp_path, client):
+    body = good_note().replace(
+        "See [[Some Topic | a topic]].",
+        "[[MMDetection open source toolkit | MMDetection]] finds objects well [00:01:00]. "
+        "Formulas compute fields from other fields [00:02:00], see [[using_formulas_in_Notion|"
+        "formula]]. Lenses are tiny [00:03:00], see [[selfsupervised_learning]].",
+    )
+    path = write(tmp_path, "note.md", body)
+
+    status, errors, _ = run_import("--extract-claims", path)
+
+    assert (status, errors) == (0, [])
+    names = dict(Topic.objects.values_list("slug", "name"))
+    assert names == {
+        "mmdetection_open_source_toolkit": "MMDetection open source toolkit",
+        "using_formulas_in_notion": "Using formulas in Notion",
+        "selfsupervised_learning": "Selfsupervised learning",
+    }
+    claim = Topic.objects.get(slug="mmdetection_open_source_toolkit").claims.get()
+    claims_services.claim_publish(claim=claim, actor=None)
+    page = client.get("/topics/mmdetection_open_source_toolkit/").content.decode()
+    assert "<h1>MMDetection open source toolkit</h1>" in page
+    assert (
+        client.get(f"/claims/{claim.pk}/")
+        .content.decode()
+        .count(
+            '<a href="/topics/mmdetection_open_source_toolkit/">MMDetection open source toolkit</a>'
+        )
+        == 1
+    )
 
 
 def test_changed_file_updates_its_note_without_duplicating(tmp_path):
@@ -567,6 +600,71 @@ def test_the_walk_reports_links_pipes_and_sockets_and_never_follows_them(hostile
     # The six named as notes count as files not imported; the three folder links do not.
     assert summary == "7 files: 1 created, 0 updated, 0 unchanged, 10 errors (6 not imported)"
     assert Note.objects.get().source_path == str(top)
+
+
+@pytest.fixture
+def vault_with_refused(tmp_path):
+    """A vault with one good note, a pipe in a subfolder, and links no walk follows."""
+    vault = tmp_path / "vault"
+    write(vault, "top.md", good_note("Top"))
+    (vault / "sub").mkdir()
+    os.mkfifo(vault / "sub" / "pipe.md")
+    outside = write(tmp_path, "elsewhere/outside.md", good_note("Outside", video_id="abcdefghij2"))
+    (vault / "outside.md").symlink_to(outside)
+    (vault / "gone.md").symlink_to("nowhere.md")
+    return vault
+
+
+REFUSED = ["gone.md", "outside.md", "sub/pipe.md"]
+
+
+@pytest.mark.parametrize(
+    ("paths", "created", "refused"),
+    [
+        (["", "sub/pipe.md"], 1, REFUSED),
+        (["sub/pipe.md", ""], 1, REFUSED),
+        (["", "sub"], 1, REFUSED),
+        (["sub", "", "sub/pipe.md"], 1, REFUSED),
+        (["sub/pipe.md", "sub/pipe.md", ""], 1, REFUSED),
+        # A link named on its own is followed, whichever path comes first.
+        (["", "outside.md"], 2, ["gone.md", "sub/pipe.md"]),
+        (["outside.md", ""], 2, ["gone.md", "sub/pipe.md"]),
+    ],
+    ids=[
+        "file after folder",
+        "file before folder",
+        "subfolder",
+        "all three",
+        "twice",
+        "link after folder",
+        "link before folder",
+    ],
+)
+def test_a_file_reached_by_two_paths_is_counted_once(vault_with_refused, paths, created, refused):
+    vault = vault_with_refused
+
+    status, errors, summary = run_import(*(vault / path if path else vault for path in paths))
+
+    assert status == 1
+    # Each reported once, in the words of the path that reached it first.
+    assert sorted(error.split(":1: ")[0] for error in errors) == [
+        f"{vault}/{path}" for path in refused
+    ]
+    assert summary == (
+        f"{created + len(refused)} files: {created} created, 0 updated, 0 unchanged, "
+        f"{len(refused)} errors ({len(refused)} not imported)"
+    )
+
+
+def test_a_broken_link_named_on_its_own_is_reported_once_as_missing(vault_with_refused):
+    vault = vault_with_refused
+
+    status, errors, summary = run_import(vault, vault / "gone.md")
+
+    assert status == 1
+    assert f"{vault}/gone.md:1: no such file or folder" in errors
+    assert len([error for error in errors if "gone.md" in error]) == 1
+    assert summary == "3 files: 1 created, 0 updated, 0 unchanged, 3 errors (2 not imported)"
 
 
 def test_a_pipe_named_on_the_command_line_is_reported_not_read(tmp_path):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
-from django.db import router
+from django.db import OperationalError, router
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -154,6 +154,75 @@ def test_a_replica_that_does_not_answer_leaves_every_read_to_the_primary(replica
 
     assert set(seen.values()) == {"default"}
     assert routing.STICKY_COOKIE not in response.cookies
+
+
+class UnreachableReplica:
+    """A replica connection that never connects, counting the attempts."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def ensure_connection(self) -> None:
+        self.attempts += 1
+        raise OperationalError("connection refused")
+
+
+@pytest.fixture
+def down_replica(monkeypatch) -> tuple[UnreachableReplica, list[float]]:
+    """A configured replica that does not answer, and the clock (`[now]`) the router reads."""
+    replica = UnreachableReplica()
+    now = [1000.0]
+    monkeypatch.setattr(routing, "replica_configured", lambda: True)
+    monkeypatch.setattr(routing, "connections", {routing.REPLICA: replica})
+    monkeypatch.setattr(routing, "_clock", lambda: now[0])
+    monkeypatch.setattr(routing, "_replica_down_until", 0.0)
+    return replica, now
+
+
+def test_a_replica_that_failed_is_not_tried_again_for_the_retry_time(down_replica, caplog):
+    replica, now = down_replica
+
+    for _ in range(5):
+        seen, _ = serve(RequestFactory().get("/claims/1/"))
+        assert set(seen.values()) == {"default"}
+        now[0] += 5
+
+    assert replica.attempts == 1
+    assert caplog.text.count("The replica does not answer; reading from the primary.") == 1
+
+
+def test_a_replica_that_failed_is_tried_again_after_the_retry_time(down_replica):
+    replica, now = down_replica
+    serve(RequestFactory().get("/claims/1/"))
+
+    now[0] += routing.REPLICA_RETRY_SECONDS - 0.1
+    serve(RequestFactory().get("/claims/1/"))
+    assert replica.attempts == 1
+
+    now[0] += 0.1
+    serve(RequestFactory().get("/claims/1/"))
+    assert replica.attempts == 2
+
+
+def test_a_writer_past_the_window_does_not_try_a_replica_known_to_be_down(
+    down_replica, monkeypatch, settings
+):
+    replica, _ = down_replica
+    serve(RequestFactory().get("/claims/1/"))
+    asked = []
+    monkeypatch.setattr(
+        routing.revisions,
+        "current",
+        lambda *, using: asked.append(using) or Revision(7, CHANGED_AT),
+    )
+    _, posted = serve(RequestFactory().post("/claims/1/"))
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 0
+
+    seen, _ = serve(again("GET", posted))
+
+    assert seen["claim"] == "default"
+    assert asked == [routing.PRIMARY]
+    assert replica.attempts == 1
 
 
 def test_without_a_replica_every_read_comes_from_the_primary_and_nobody_is_marked():

@@ -282,6 +282,8 @@ def test_merged_claim_page_links_the_claim_it_was_merged_into(reader, example):
         "/claims/abc/",
         "/videos/nonexistent/",
         "/speakers/nobody/",
+        # Named only on a retracted claim.
+        "/speakers/cleo_abram/",
         "/notes/no_such_note/",
         "/topics/nothing_links_here/",
         "/no/such/page/",
@@ -528,6 +530,7 @@ def test_sitemap_lists_the_public_pages_only(reader, example):
     assert f"http://testserver/videos/{ex.VIDEO_ID}/" in locations
     assert f"http://testserver/notes/{ex.NOTE_SLUG}/" in locations
     assert "http://testserver/speakers/mark_zuckerberg/" in locations
+    assert "http://testserver/speakers/cleo_abram/" not in locations
     assert "http://testserver/topics/open_source/" in locations
     for hidden in (example.draft_claim, example.retracted, example.merged):
         assert f"http://testserver/claims/{hidden.pk}/" not in locations
