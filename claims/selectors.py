@@ -12,7 +12,8 @@ for lists), whatever its size.
 """
 
 import sys
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,9 +25,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections, router, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.backends.utils import CursorWrapper
 from django.db.models import (
     CharField,
     Count,
@@ -241,7 +240,8 @@ def claim_detail_row(key: object) -> ClaimRow | None:
         return None
     compiled = _claim_detail_query()
     params = [*compiled.params[: compiled.place], pk, *compiled.params[compiled.place + 1 :]]
-    with _prepared_cursor(connections[router.db_for_read(Claim)]) as cursor:
+    using = router.db_for_read(Claim)
+    with prepared_statements(using), connections[using].cursor() as cursor:
         cursor.execute(compiled.sql, params)
         rows = cursor.fetchall()
     if not rows:
@@ -258,27 +258,33 @@ def claim_detail_row(key: object) -> ClaimRow | None:
     return with_public_rows([claim], arguments=True)[0]
 
 
-def _prepared_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
-    """A cursor of `connection` whose statements PostgreSQL plans once per connection.
+@contextmanager
+def prepared_statements(using: str) -> Iterator[None]:
+    """Within the block, PostgreSQL prepares the queries run on the connection `using`, so
+    that each is planned once per connection instead of at every run.
 
-    Planning the detail's query cost PostgreSQL twice what running it did. Django's own
-    cursors bind parameters into the SQL text, which cannot be prepared; this one sends them
-    apart. `DATABASE_PREPARED_STATEMENTS` off gives Django's cursor: a pooler that hands a
-    session's statements to another connection (PgBouncer in transaction mode, before 1.21)
-    would not find them.
+    Planning a claim's detail or a page of the list cost PostgreSQL as much as running it.
+    Django's cursors bind parameters into the SQL text, which cannot be prepared; inside the
+    block the connection's cursors send them apart, and ask psycopg to prepare. Nothing
+    changes with `DATABASE_PREPARED_STATEMENTS` off: a pooler that hands a session's
+    statements to another connection (PgBouncer in transaction mode, before 1.21) would not
+    find them.
     """
+    connection = connections[using]
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-        return connection.cursor()
+        yield
+        return
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
+    raw = connection.connection
+    if raw.prepare_threshold is None:
         # Django turns psycopg's preparing off; a threshold never reached turns it back on for
         # the statements asked to be prepared, and for no other.
-        connection.connection.prepare_threshold = sys.maxsize
-    with connection.wrap_database_errors:
-        cursor = _PreparingCursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+        raw.prepare_threshold = sys.maxsize
+    cursor_factory, raw.cursor_factory = raw.cursor_factory, _PreparingCursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = cursor_factory
 
 
 class _PreparingCursor(ServerBindingCursor):

@@ -209,7 +209,9 @@ class ClaimViewSet(PublicReadViewSet):
         return super().filter_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        claims = self.filter_queryset(self.get_queryset())
+        with selectors.prepared_statements(claims.db):
+            page = self.paginate_queryset(claims)
         claims = selectors.with_public_rows(page)
         return self.get_paginated_response(self.get_serializer(claims, many=True).data)
 
