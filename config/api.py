@@ -295,6 +295,15 @@ class RendererNegotiation(DefaultContentNegotiation):
     """
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        if (
+            format_suffix is None
+            and request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            # What DRF chooses for a client that names no format and takes anything (most
+            # do), without parsing an Accept header into media types for every renderer: that
+            # cost a cold page as much as reading its claim.
+            return renderers[0], renderers[0].media_type
         renderer, _ = super().select_renderer(request, renderers, format_suffix)
         return renderer, renderer.media_type
 
