@@ -11,7 +11,9 @@ rows arrive in a fixed number of queries (select_related for single objects, pre
 for lists), whatever its size.
 """
 
-from collections.abc import Collection, Hashable, Iterable, Mapping
+import sys
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,13 +21,18 @@ from functools import cache, reduce
 from itertools import chain, pairwise
 from operator import or_
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, connections, router, transaction
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import (
     CharField,
     Count,
     Exists,
+    Expression,
     F,
+    Field,
     FilteredRelation,
     Min,
     OuterRef,
@@ -35,7 +42,9 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -137,7 +146,8 @@ def claim_detail() -> QuerySet[Claim]:
 
 # The querysets below are built once per process and cloned for each use (`.all()`): building
 # one, with its subqueries and filtered relations, cost more than running it, and a clone
-# never shares the original's results.
+# never shares the original's results. Their subqueries are compiled to SQL once too
+# (`_compiled_once`): compiling them again for every page cost a cold page more than its query.
 
 
 def claim_list_rows() -> QuerySet[Claim]:
@@ -147,7 +157,13 @@ def claim_list_rows() -> QuerySet[Claim]:
 
 @cache
 def _claim_list_rows() -> QuerySet[Claim]:
-    return _with_row_arrays(_claim_list_base(), arguments=False)
+    return (
+        Claim.objects.published()
+        # What a list shows of a claim itself; every column read costs a cold page.
+        .only("id", "text", "status", "published_at")
+        .annotate(**_compiled_once(_argument_counts()))
+        .annotate(**_row_arrays(arguments=False))
+    )
 
 
 @cache
@@ -156,11 +172,15 @@ def _claim_list_base() -> QuerySet[Claim]:
         Claim.objects.published()
         # The search vector is as long as the text it indexes, and no response shows it.
         .defer("search_vector")
-        .annotate(
-            arguments_for_count=_published_argument_count(Stance.FOR),
-            arguments_against_count=_published_argument_count(Stance.AGAINST),
-        )
+        .annotate(**_argument_counts())
     )
+
+
+def _argument_counts() -> dict[str, Coalesce]:
+    return {
+        "arguments_for_count": _published_argument_count(Stance.FOR),
+        "arguments_against_count": _published_argument_count(Stance.AGAINST),
+    }
 
 
 def claim_detail_rows() -> QuerySet[Claim]:
@@ -169,9 +189,144 @@ def claim_detail_rows() -> QuerySet[Claim]:
     return _claim_detail_rows().all()
 
 
+@dataclass
+class ClaimRef:
+    pk: int
+    text: str
+
+
+@dataclass
+class ClaimRow:
+    """A claim as `claim_detail_row` reads it: what its answer shows, and its public rows."""
+
+    pk: int
+    version: int
+    text: str
+    status: str
+    retraction_reason: str
+    published_at: datetime | None
+    merged_into: ClaimRef | None
+
+
+#: The columns of `claim_detail_row`'s query: `ClaimRow`'s fields, then its rows'.
+_DETAIL_COLUMNS = (
+    "pk",
+    "version",
+    "text",
+    "status",
+    "retraction_reason",
+    "published_at",
+    "merged_into_id",
+    "merged_into__text",
+)
+#: A key no claim has, which marks the place of the key in the compiled query's parameters.
+_KEY_MARK = 9021090210902109021
+_KEY_RANGE = range(-(2**63), 2**63)
+
+
+def claim_detail_row(key: object) -> ClaimRow | None:
+    """The claim of `claim_detail` whose id `key` names (a number, or its text), with its public
+    rows as `with_public_rows(..., arguments=True)` gives them; None when there is none.
+
+    Its query is compiled to SQL once per process and run with the key in its place: compiling
+    the query of one claim with its subqueries cost more than running it. A key that is no
+    number names no claim, as it does for the ORM.
+    """
+    try:
+        pk = int(key)
+    except (TypeError, ValueError):
+        return None
+    if pk not in _KEY_RANGE:
+        return None
+    compiled = _claim_detail_query()
+    params = [*compiled.params[: compiled.place], pk, *compiled.params[compiled.place + 1 :]]
+    using = router.db_for_read(Claim)
+    with prepared_statements(using), connections[using].cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    (found,) = compiled.compiler.apply_converters(rows, compiled.converters)
+    *fields, merged_into_id, merged_into_text = found[: len(_DETAIL_COLUMNS)]
+    claim = ClaimRow(
+        *fields,
+        merged_into=None if merged_into_id is None else ClaimRef(merged_into_id, merged_into_text),
+    )
+    rows = found[len(_DETAIL_COLUMNS) :]
+    for name, value in zip(_row_arrays(arguments=True), rows, strict=True):
+        setattr(claim, name, value)
+    return with_public_rows([claim], arguments=True)[0]
+
+
+@contextmanager
+def prepared_statements(using: str) -> Iterator[None]:
+    """Within the block, PostgreSQL prepares the queries run on the connection `using`, so
+    that each is planned once per connection instead of at every run.
+
+    Planning a claim's detail or a page of the list cost PostgreSQL as much as running it.
+    Django's cursors bind parameters into the SQL text, which cannot be prepared; inside the
+    block the connection's cursors send them apart, and ask psycopg to prepare. Nothing
+    changes with `DATABASE_PREPARED_STATEMENTS` off: a pooler that hands a session's
+    statements to another connection (PgBouncer in transaction mode, before 1.21) would not
+    find them.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off; a threshold never reached turns it back on for
+        # the statements asked to be prepared, and for no other.
+        raw.prepare_threshold = sys.maxsize
+    cursor_factory, raw.cursor_factory = raw.cursor_factory, _PreparingCursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = cursor_factory
+
+
+class _PreparingCursor(ServerBindingCursor):
+    """psycopg's cursor with parameters bound by the server, preparing what it runs."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=prepare is not False, binary=binary)
+
+
+@dataclass(frozen=True)
+class _CompiledQuery:
+    sql: str
+    params: tuple
+    #: Where the claim's key is in `params`.
+    place: int
+    compiler: SQLCompiler
+    converters: dict
+
+
+@cache
+def _claim_detail_query() -> _CompiledQuery:
+    """`claim_detail_row`'s query, compiled."""
+    query = (
+        Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED], pk=_KEY_MARK)
+        .annotate(**_row_arrays(arguments=True))
+        .values_list(*_DETAIL_COLUMNS, *_row_arrays(arguments=True))
+        .order_by()
+        .query
+    )
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    (place,) = [index for index, value in enumerate(params) if value == _KEY_MARK]
+    columns = [*_DETAIL_COLUMNS, *_row_arrays(arguments=True)]
+    if [alias for _, _, alias in compiler.select] != columns:
+        raise ImproperlyConfigured(f"claim_detail_row's query does not select {columns}.")
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    return _CompiledQuery(sql, tuple(params), place, compiler, converters)
+
+
 @cache
 def _claim_detail_rows() -> QuerySet[Claim]:
-    return _with_row_arrays(_claim_detail_base(), arguments=True)
+    return _claim_detail_base().annotate(**_row_arrays(arguments=True))
 
 
 @cache
@@ -191,8 +346,15 @@ def _appearance_rows() -> QuerySet[Appearance]:
 
 @cache
 def _topic_rows() -> QuerySet:
-    return Claim.topics.through.objects.order_by("topic__slug").values(
-        "claim_id", "topic__slug", "topic__name"
+    # Each topic by its key: joined instead, PostgreSQL hashes the whole topic table for every
+    # claim of a page.
+    topic = Topic.objects.filter(pk=OuterRef("topic_id")).order_by()
+    return (
+        Claim.topics.through.objects.annotate(
+            topic__slug=Subquery(topic.values("slug")), topic__name=Subquery(topic.values("name"))
+        )
+        .order_by("topic__slug")
+        .values("claim_id", "topic__slug", "topic__name")
     )
 
 
@@ -211,26 +373,55 @@ def _argument_rows() -> QuerySet[Argument]:
     )
 
 
-def _with_row_arrays(claims: QuerySet[Claim], *, arguments: bool) -> QuerySet[Claim]:
-    """On PostgreSQL, `claims` with the rows of `with_public_rows` as arrays of JSON objects
-    in each claim's row: one query for a whole page instead of one per kind of row, which
-    matters most when each round trip to the database waits for a busy machine. Other
-    databases get the rows from `with_public_rows`' queries."""
+@cache
+def _row_arrays(*, arguments: bool) -> dict[str, RawSQL]:
+    """On PostgreSQL, the rows of `with_public_rows` as arrays of JSON objects in each claim's
+    row: one query for a whole page instead of one per kind of row, which matters most when
+    each round trip to the database waits for a busy machine. Other databases get the rows
+    from `with_public_rows`' queries."""
     if connection.vendor != "postgresql":
-        return claims
+        return {}
     rows = {"appearance_rows": _appearance_rows(), "topic_rows": _topic_rows()}
     if arguments:
         rows["argument_rows"] = _argument_rows()
-    return claims.annotate(
-        **{
+    arrays = _compiled_once(
+        {
             name: ArraySubquery(
                 queryset.filter(claim_id=OuterRef("pk")).values(
-                    row=JSONObject(**{field: field for field in queryset.query.values_select})
+                    row=JSONObject(**{field: field for field in _row_fields(queryset)})
                 )
             )
             for name, queryset in rows.items()
         }
     )
+    # As one `json` value per claim and kind, which psycopg decodes in one go: an array of
+    # `jsonb` is decoded element by element, each through Django's JSONField.
+    return {
+        name: RawSQL(f"array_to_json({array.sql})", array.params, output_field=Field())
+        for name, array in arrays.items()
+    }
+
+
+def _row_fields(rows: QuerySet) -> list[str]:
+    """The keys of the rows of a `.values()` queryset: its fields, then its annotations."""
+    return [*rows.query.values_select, *rows.query.annotation_select]
+
+
+def _compiled_once(expressions: Mapping[str, Expression]) -> dict[str, RawSQL]:
+    """Annotations of claims, as the SQL they compile to.
+
+    The SQL refers to the outer claim by its table's name, which is the alias of the claims
+    in any query whose rows are claims; such an annotation cannot go into a query that uses
+    the claims as a subquery of another.
+    """
+    query = Claim.objects.annotate(**expressions).query
+    compiler = query.get_compiler(connection=connection)
+    compiled = {}
+    for name in expressions:
+        expression = query.annotations[name]
+        sql, params = compiler.compile(expression)
+        compiled[name] = RawSQL(sql, tuple(params), output_field=expression.output_field)
+    return compiled
 
 
 def with_public_rows(claims: list[Claim], *, arguments: bool = False) -> list[Claim]:
@@ -242,18 +433,15 @@ def with_public_rows(claims: list[Claim], *, arguments: bool = False) -> list[Cl
     an instance's cost, and a cold page spends most of its time there. The rows are those of
     `claim_list` and `claim_detail`'s prefetching, in the same order.
     """
-    ids = [claim.pk for claim in claims]
-    queries = {
-        "appearance_rows": _appearance_rows().filter(claim_id__in=ids),
-        "topic_rows": _topic_rows().filter(claim_id__in=ids),
-    }
+    queries = {"appearance_rows": _appearance_rows, "topic_rows": _topic_rows}
     if arguments:
-        queries["argument_rows"] = _argument_rows().filter(claim_id__in=ids)
+        queries["argument_rows"] = _argument_rows
+    ids = [claim.pk for claim in claims]
     for name, rows in queries.items():
         if claims and hasattr(claims[0], name):
-            continue  # in the claims' own rows already (`_with_row_arrays`)
+            continue  # in the claims' own rows already (`_row_arrays`)
         by_claim: dict[int, list[dict]] = {}
-        for row in rows:
+        for row in rows().filter(claim_id__in=ids):
             by_claim.setdefault(row["claim_id"], []).append(row)
         for claim in claims:
             setattr(claim, name, by_claim.get(claim.pk, []))

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -182,6 +183,23 @@ class CursorPagePagination(CursorPagination):
         return parameters
 
 
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which builds no filter set for a request naming no filter.
+
+    A filter set builds a form and a field per filter to find that nothing filters, which cost
+    a cold list more than its query. Its parameters are named exactly by its filters' names
+    (`PublicReadMixin` refuses any other), so a request naming none leaves the list whole.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None and filterset_class.base_filters.keys().isdisjoint(
+            request.query_params
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 class StrictOrderingFilter(OrderingFilter):
     """`ordering` from the view's documented whitelist; anything else is a 400."""
 
@@ -277,6 +295,15 @@ class RendererNegotiation(DefaultContentNegotiation):
     """
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        if (
+            format_suffix is None
+            and request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            # What DRF chooses for a client that names no format and takes anything (most
+            # do), without parsing an Accept header into media types for every renderer: that
+            # cost a cold page as much as reading its claim.
+            return renderers[0], renderers[0].media_type
         renderer, _ = super().select_renderer(request, renderers, format_suffix)
         return renderer, renderer.media_type
 

@@ -5,13 +5,17 @@ and a `url` that opens the video at that second.
 """
 
 import re
+from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote
 
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
+from rest_framework.reverse import preserve_builtin_query_params, reverse
 
 from claims.models import Appearance, Argument, Claim, Speaker, Stance
 from notes.models import Channel, Note, Topic, Video
@@ -180,9 +184,16 @@ class Links:
         self._annotation = self._template("api:annotation-detail", format)
         self._topic = self._template("api:topic-detail", format)
         self._topics: dict[str, str] = {}
+        #: The time zone the answer gives its dates in, looked up once for all of them.
+        self.time_zone = timezone.get_current_timezone()
 
     def _template(self, view_name: str, format: str | None) -> tuple[str, str]:
-        url = reverse(view_name, args=[self._MARK], request=self._request, format=format)
+        path = _reversed_path(view_name, format, get_script_prefix(), get_urlconf())
+        if self._request is None:
+            url = path
+        else:
+            url = self._request.build_absolute_uri(path)
+            url = preserve_builtin_query_params(url, self._request)
         prefix, suffix = url.split(self._MARK)
         return prefix, suffix
 
@@ -208,6 +219,13 @@ class Links:
         return url
 
 
+@lru_cache(maxsize=64)
+def _reversed_path(view_name: str, format: str | None, script_prefix: str, urlconf) -> str:
+    """The path of `view_name` for the id `Links._MARK`, reversed once per process for each
+    script prefix and URL configuration it depends on."""
+    return reverse(view_name, args=[Links._MARK], format=format)
+
+
 def links_of(serializer: serializers.Serializer) -> Links:
     """The `Links` of the request the serializer answers, made once per answer."""
     context = serializer.context
@@ -217,7 +235,13 @@ def links_of(serializer: serializers.Serializer) -> Links:
     return links
 
 
-_DATE_TIME = serializers.DateTimeField()
+def _date_time(value: datetime | None, links: Links) -> str | None:
+    """What DRF's `DateTimeField` gives for an aware date and time, without its field:
+    ISO 8601 in the answer's time zone, with UTC as `Z`."""
+    if value is None:
+        return None
+    text = value.astimezone(links.time_zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _speaker_row(row: dict) -> dict | None:
@@ -306,7 +330,7 @@ class ClaimListSerializer(serializers.ModelSerializer):
             "api_url": links.claim(claim.pk),
             "text": claim.text,
             "status": claim.status,
-            "published_at": _DATE_TIME.to_representation(claim.published_at),
+            "published_at": _date_time(claim.published_at, links),
             "topics": [topic_row(row, links) for row in claim.topic_rows],
             "appearances": [appearance_row(row, links) for row in claim.appearance_rows],
             "arguments_for_count": claim.arguments_for_count,
@@ -384,7 +408,7 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
                 "text": merged_into.text,
                 "api_url": links.claim(merged_into.pk),
             },
-            "published_at": _DATE_TIME.to_representation(claim.published_at),
+            "published_at": _date_time(claim.published_at, links),
             "topics": [topic_row(row, links) for row in claim.topic_rows],
             "appearances": [appearance_row(row, links) for row in claim.appearance_rows],
             "arguments_for": [a for a in arguments if a["stance"] == Stance.FOR],

@@ -209,6 +209,10 @@ if os.environ.get("DATABASE_REPLICA_URL", "").strip():
 # accounts and transactions to the primary (notes/routing.py). A reader who wrote reads from
 # the primary for this many seconds after, and longer while the replica lags behind the write.
 DATABASE_ROUTERS = ["notes.routing.ReplicaRouter"]
+# The hottest read queries (a claim's detail) are prepared on PostgreSQL, planned once per
+# connection; off behind a pooler that moves a session's statements between connections
+# (PgBouncer in transaction mode before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASE_REPLICA_STICKY_SECONDS = env_float("DATABASE_REPLICA_STICKY_SECONDS", 5.0, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

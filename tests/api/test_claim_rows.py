@@ -79,3 +79,51 @@ def test_rows_cost_a_constant_number_of_queries_whatever_the_number_of_claims(
     assert {claim.status for claim in claims} == {Status.PUBLISHED, Status.RETRACTED}
     assert all(claim.argument_rows == [] for claim in claims if claim.status == "retracted")
     assert sum(len(claim.argument_rows) for claim in claims) == 4
+
+
+def _detail_statements() -> list[tuple[int, int]]:
+    """The prepared statements of this connection that read a claim's detail: each one's
+    generic and custom plans, which together count its runs."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE NOT from_sql AND statement LIKE %s",
+            ['%"merged_into__text"%'],
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prepares nothing")
+def test_a_detail_query_is_prepared_once_and_run_again(varied):
+    first = selectors.claim_detail_row(varied.claim.pk)
+    second = selectors.claim_detail_row(str(varied.claim.pk))
+
+    assert first.pk == second.pk == varied.claim.pk
+    assert first.topic_rows == second.topic_rows
+    ((generic, custom),) = _detail_statements()
+    assert generic + custom == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prepares nothing")
+def test_prepared_statements_switched_off_prepare_nothing(varied, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+
+    assert selectors.claim_detail_row(varied.claim.pk).pk == varied.claim.pk
+    assert _detail_statements() == []
+
+
+@pytest.mark.parametrize("key", ["abc", "1.0", "", None, str(2**63), str(-(2**63) - 1)])
+def test_a_detail_key_that_is_no_id_names_no_claim(varied, key, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert selectors.claim_detail_row(key) is None
+
+
+def test_a_draft_has_no_detail_row_and_a_retracted_claim_shows_no_appearance_or_argument(
+    varied,
+):
+    retracted = services.claim_retract(claim=varied.claim, reason="Wrong", actor=None)
+
+    assert selectors.claim_detail_row(varied.draft_claim.pk) is None
+    row = selectors.claim_detail_row(retracted.pk)
+    assert (row.status, row.retraction_reason) == (Status.RETRACTED, "Wrong")
+    assert (row.appearance_rows, row.argument_rows) == ([], [])

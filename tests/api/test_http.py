@@ -273,6 +273,31 @@ def test_the_early_304_knows_the_renderer_drf_would_choose(api, example, url, he
     assert response["ETag"] == etag
 
 
+@pytest.mark.parametrize(
+    ("url", "headers", "content_type"),
+    [
+        ("/api/v1/claims/", {}, "application/json"),
+        ("/api/v1/claims/", {"HTTP_ACCEPT": "*/*"}, "application/json"),
+        ("/api/v1/claims/?format=api", {"HTTP_ACCEPT": "*/*"}, "text/html; charset=utf-8"),
+        ("/api/v1/claims/", {"HTTP_ACCEPT": "text/html, */*"}, "text/html; charset=utf-8"),
+        ("/api/v1/claims/{claim}/", {"HTTP_ACCEPT": "*/*"}, "application/json"),
+        ("/api/v1/claims/{claim}/?format=jsonld", {}, "application/ld+json"),
+        (
+            "/api/v1/videos/oX7OduG1YmI/annotations/",
+            {"HTTP_ACCEPT": "*/*"},
+            'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
+        ),
+    ],
+)
+def test_a_client_that_takes_anything_gets_the_first_renderer_unless_it_names_one(
+    api, example, url, headers, content_type
+):
+    response = api.get(url.format(claim=example.claim.pk), **headers)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+
+
 def test_an_etag_of_another_renderer_is_not_current(api, example):
     json_etag = api.get("/api/v1/claims/")["ETag"]
 

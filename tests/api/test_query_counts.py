@@ -97,7 +97,7 @@ def catalogue(_catalogue_rows, db) -> Catalogue:
 # then the filters' lookups of the values they name, then the page (and COUNT for numbered
 # pages), then one query per prefetched relation.
 #: A claim's appearances and topics (and a detail's arguments), one query each; on PostgreSQL
-#: they come in the claim's own row (`selectors._with_row_arrays`).
+#: they come in the claim's own row (`selectors._row_arrays`).
 CLAIM_LIST_ROWS = 0 if connection.vendor == "postgresql" else 2
 CLAIM_DETAIL_ROWS = 0 if connection.vendor == "postgresql" else 3
 
