@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
-from django.db.models import F, Min, OuterRef, Subquery, Value
+from django.db.models import F, Func, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
@@ -785,7 +785,7 @@ def claims_extract_from_notes(
     if not groups and not joining:
         return counts
 
-    known = _known_texts({group[0].sentence.text for _, group in groups})
+    known = _known_texts({group[0].key for _, group in groups})
     # Built in bulk because a long note yields hundreds of sentences; the values are valid by
     # construction and the database constraints still hold them.
     claims = Claim.objects.bulk_create(
@@ -890,10 +890,45 @@ def _drawn_from(note_ids: list[int]) -> dict[int, _Drawn]:
     return drawn
 
 
-def _known_texts(texts: Collection[str]) -> set[str]:
-    """The normalized texts of the existing claims among `texts`."""
-    found = Claim.objects.filter(text__in=texts).order_by().values_list("text", flat=True)
-    return {extraction.normalized(text) for text in found}
+def _known_texts(keys: Collection[str]) -> set[str]:
+    """Those of these `extraction.normalized` texts that an existing claim has, whatever its
+    case and punctuation: the database finds the claims with the same letters and digits,
+    Python keeps those with the same words."""
+    letters = {_letters(key) for key in keys}
+    found = (
+        Claim.objects.alias(letters=_Letters("text"))
+        .filter(letters__in=letters)
+        .order_by()
+        .values_list("text", flat=True)
+    )
+    return {extraction.normalized(text) for text in found} & set(keys)
+
+
+def _letters(normalized: str) -> str:
+    """What `_Letters` makes of a text with these `extraction.normalized` words."""
+    return normalized.replace(" ", "").replace("'", "").replace("’", "")
+
+
+class _Letters(Func):
+    """A text lowercased with its spaces and punctuation dropped: the same for two texts of the
+    same words. Looser than that (`a b` and `ab` match), and on SQLite, which lowercases only
+    ASCII and can drop only the marks listed, it may miss a text with other ones."""
+
+    output_field = models.TextField()
+    # The common ones: SQLite's parser refuses a few dozen nested calls.
+    _MARKS = " .,;:!?\"'’‘“”()-–—…/"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "regexp_replace(lower(%(expressions)s), '[^[:alnum:]]+', '', 'g')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sql(self, compiler, connection, template=None, **extra):
+        if template is None:
+            template = "lower(%(expressions)s)"
+            for mark in self._MARKS:
+                literal = mark.replace("'", "''")
+                template = f"replace({template}, '{literal}', '')"
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
 def _extracted_appearance(claim_id: int, note: Note, candidate: _Candidate) -> Appearance:

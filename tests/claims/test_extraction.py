@@ -161,3 +161,22 @@ def test_a_sentence_near_identical_to_a_published_claim_of_its_note_makes_a_draf
         Status.DRAFT,
         [3010],
     )
+
+
+@pytest.mark.django_db
+def test_a_sentence_already_a_claim_in_other_case_and_punctuation_scores_zero(tmp_path):
+    GroundedClaimFactory(
+        text="open-sourcing AI models makes them SAFER, because more eyes find the bugs"
+    )
+    # The same letters, but not the same words: not the same claim.
+    GroundedClaimFactory(
+        text="Open sourcing AI models makes the msafer because more eyes find the bugs."
+    )
+
+    import_note(tmp_path, f"{SAFER} [00:42:05]\n\nClosed models keep bad actors away. [00:43:00]")
+
+    drafted = Claim.objects.filter(appearances__note__isnull=False)
+    assert sorted(drafted.values_list("text", "extraction_score")) == [
+        ("Closed models keep bad actors away.", 0.76),
+        (SAFER, 0.0),
+    ]
