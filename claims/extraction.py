@@ -128,28 +128,43 @@ def worth_a_draft(sentence: str) -> bool:
 
 def near_identical(a: str, b: str) -> bool:
     """Whether two sentences say the same thing in nearly the same words."""
-    first, second = set(words_of(a)), set(words_of(b))
+    return words_near_identical(frozenset(words_of(a)), frozenset(words_of(b)))
+
+
+def words_near_identical(first: frozenset[str], second: frozenset[str]) -> bool:
+    """`near_identical` for two sentences' sets of words, each made once: a note's sentences
+    are compared with one another and with its discarded drafts, so tokenizing them for each
+    comparison would cost more than all the rest of an extraction."""
     if not first or not second:
         return first == second
+    # Jaccard ≥ t needs the smaller set to be at least t of the larger one: most pairs stop here.
+    small, large = sorted((len(first), len(second)))
+    if small / large < NEAR_IDENTICAL:
+        return False
     return len(first & second) / len(first | second) >= NEAR_IDENTICAL
 
 
 def group_near_identical(sentences: Sequence[str]) -> list[list[int]]:
     """Indexes of `sentences`, grouped: each group's sentences are near-identical to its first,
     which comes first in the note. Groups come in the order of their first sentence."""
+    return group_near_identical_words([frozenset(words_of(sentence)) for sentence in sentences])
+
+
+def group_near_identical_words(word_sets: Sequence[frozenset[str]]) -> list[list[int]]:
+    """`group_near_identical` for sentences given as their sets of words."""
     groups: list[list[int]] = []
-    heads: list[tuple[str, frozenset[str]]] = []
-    for index, sentence in enumerate(sentences):
-        words = frozenset(words_of(sentence))
-        for group, (head, head_words) in zip(groups, heads, strict=True):
-            # Jaccard ≥ t needs the smaller set to be at least t of the larger one.
-            small, large = sorted((len(words), len(head_words)))
-            if large and small / large < NEAR_IDENTICAL:
+    heads: list[tuple[frozenset[str], int]] = []
+    for index, words in enumerate(word_sets):
+        size = len(words)
+        for group, (head, head_size) in zip(groups, heads, strict=True):
+            # The size test of `words_near_identical`, inlined: a note's sentences are
+            # compared pairwise, and nearly every pair stops here.
+            if head_size and size and min(size, head_size) < NEAR_IDENTICAL * max(size, head_size):
                 continue
-            if near_identical(sentence, head):
+            if words_near_identical(words, head):
                 group.append(index)
                 break
         else:
             groups.append([index])
-            heads.append((sentence, words))
+            heads.append((words, size))
     return groups

@@ -14,14 +14,17 @@ Writers lock a claim before its appearances, so that publishing a claim and movi
 appearance away take turns: a published claim always has an appearance.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import hashlib
+import itertools
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import F, Func, Value
+from django.db.models.functions import MD5, Concat
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
-from simple_history.utils import bulk_create_with_history
 
 from claims import extraction
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
@@ -731,10 +734,12 @@ def claims_extract_from_note(*, note: Note, parsed: ParsedNote, actor: Actor = N
 
     A sentence of fewer than `extraction.MIN_WORDS` words is no claim and makes no draft.
     Near-identical sentences of the note become one draft with an appearance for each. A
-    sentence already drawn from this note at this second is skipped, wherever its claim went
-    since (published, merged or discarded), and so is one near-identical to a draft of this note
-    that an editor discarded: re-running never duplicates drafts nor brings back discarded ones.
-    Returns how many drafts were created.
+    sentence already drawn from this note at this second (in the same words, whatever their
+    case and punctuation) is skipped, wherever its claim went since (published, merged or
+    discarded), and so is one near-identical to a draft of this note that an editor discarded:
+    re-running never duplicates drafts nor brings back discarded ones. A new sentence
+    near-identical to a draft of this note still waiting for an editor joins that draft as
+    another appearance. Returns how many drafts were created.
     """
     return claims_extract_from_notes(notes=[(note, parsed)], actor=actor)[note.pk]
 
@@ -751,84 +756,261 @@ def claims_extract_from_notes(
     # second then sees the drafts the first one made.
     ids = [note.pk for note, _ in notes]
     list(Note.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
-    seen: set[tuple[int, int, str]] = set()
-    discarded: dict[int, list[str]] = {}
-    for note_id, seconds, quote, status in Appearance.objects.filter(note__in=ids).values_list(
-        "note", "start_seconds", "quote", "claim__status"
-    ):
-        seen.add((note_id, seconds, quote))
-        if status == Status.DISCARDED:
-            discarded.setdefault(note_id, []).append(quote)
+    drawn = _drawn_from(ids)
     # Each group: near-identical fresh sentences of one note, which become one draft.
-    groups: list[tuple[Note, list[Sentence]]] = []
+    groups: list[tuple[Note, list[_Candidate]]] = []
+    # Sentences that join a draft drawn from their note before: each with that draft's id.
+    joining: list[tuple[Note, _Candidate, int]] = []
     for note, parsed in notes:
         fresh = []
+        before = drawn.get(note.pk, _Drawn())
         for sentence in parsed.sentences:
-            if (note.pk, sentence.seconds, sentence.text) in seen:
+            candidate = _Candidate.of(sentence)
+            if (sentence.seconds, candidate.key) in before.seen:
                 continue
-            seen.add((note.pk, sentence.seconds, sentence.text))
-            if not extraction.worth_a_draft(sentence.text):
+            before.seen.add((sentence.seconds, candidate.key))
+            if len(candidate.words) < extraction.MIN_WORDS:
                 continue
-            thrown_away = discarded.get(note.pk, ())
-            if any(extraction.near_identical(sentence.text, quote) for quote in thrown_away):
+            if any(candidate.near(words) for words in before.discarded):
                 continue
-            fresh.append(sentence)
+            draft = next((pk for pk, words in before.drafts if candidate.near(words)), None)
+            if draft is not None:
+                joining.append((note, candidate, draft))
+            else:
+                fresh.append(candidate)
         groups.extend(
             (note, [fresh[index] for index in group])
-            for group in extraction.group_near_identical([sentence.text for sentence in fresh])
+            for group in extraction.group_near_identical_words([item.word_set for item in fresh])
         )
     counts = dict.fromkeys(ids, 0)
-    if not groups:
+    if not groups and not joining:
         return counts
 
-    known = {
-        extraction.normalized(text)
-        for text in Claim.objects.filter(text__in={group[0].text for _, group in groups})
-        .order_by()
-        .values_list("text", flat=True)
-    }
-    # Built in bulk, with history rows, because a long note yields hundreds of sentences;
-    # the values are valid by construction and the database constraints still hold them.
-    claims = []
-    for note, group in groups:
-        claim = Claim(
-            text=group[0].text,
-            extraction_score=extraction.claim_likeness(group[0].text, known=known),
+    known = _known_texts({group[0].key for _, group in groups})
+    # Built in bulk because a long note yields hundreds of sentences; the values are valid by
+    # construction and the database constraints still hold them.
+    claims = Claim.objects.bulk_create(
+        Claim(
+            text=group[0].sentence.text,
+            extraction_score=extraction.claim_likeness(group[0].sentence.text, known=known),
         )
-        claim._change_reason = f"Extracted from note {note.slug}"
-        claims.append(claim)
-    claims = bulk_create_with_history(claims, Claim, default_user=actor)
-    appearances = []
-    # Ids rather than objects: a related object costs a descriptor and a check on each save.
-    for claim, (note, group) in zip(claims, groups, strict=True):
-        for sentence in group:
-            appearance = Appearance(
-                claim_id=claim.pk,
-                video_id=note.video_id,
-                start_seconds=sentence.seconds,
-                quote=sentence.text,
-                note_id=note.pk,
-            )
-            appearance._change_reason = f"Extracted from note {note.slug}"
-            appearances.append(appearance)
-    bulk_create_with_history(appearances, Appearance, default_user=actor)
+        for _, group in groups
+    )
+    appearances = [
+        _extracted_appearance(claim_id, note, candidate)
+        for claim_id, note, candidate in itertools.chain(
+            (
+                (claim.pk, note, candidate)
+                for claim, (note, group) in zip(claims, groups, strict=True)
+                for candidate in group
+            ),
+            ((draft, note, candidate) for note, candidate, draft in joining),
+        )
+    ]
+    appearances = Appearance.objects.bulk_create(appearances)
+    # A new claim's history row is read through its first appearance, made just above,
+    # which names its note.
+    firsts: dict[int, int] = {}
+    for item in appearances[: len(appearances) - len(joining)]:
+        firsts.setdefault(item.claim_id, item.pk)
+    _history_written(Claim, list(firsts.values()), actor=actor, through="claim")
+    _history_written(Appearance, [item.pk for item in appearances], actor=actor)
     # Named as the notes wrote their links, not as their slugs read.
     names: dict[str, str] = {}
     for _, parsed in notes:
         for link in parsed.links:
             names.setdefault(link.target_slug, topic_name_from_link(link.target))
     topics = topics_get_or_create(
-        slugs={slug for _, group in groups for sentence in group for slug in sentence.link_slugs},
+        slugs={slug for _, group in groups for item in group for slug in item.sentence.link_slugs},
         names=names,
     )
     Claim.topics.through.objects.bulk_create(
         Claim.topics.through(claim_id=claim.pk, topic_id=topics[slug].pk)
         for claim, (_, group) in zip(claims, groups, strict=True)
-        for slug in dict.fromkeys(slug for sentence in group for slug in sentence.link_slugs)
+        for slug in dict.fromkeys(slug for item in group for slug in item.sentence.link_slugs)
     )
     for note, _ in groups:
         counts[note.pk] += 1
-    # Bulk creation sends no post_save: the search index and the revision hear of it here.
-    search_index_refresh_on_commit(claim_ids=[claim.pk for claim in claims])
+    # Bulk creation sends no post_save: the search index and the revision hear of it here. A
+    # draft joined by a sentence has one quote more to be found by.
+    search_index_refresh_on_commit(
+        claim_ids=[claim.pk for claim in claims] + [draft for _, _, draft in joining]
+    )
     revisions.bump("claims", "topics")
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A sentence of a note, with its words, made once: an extraction compares each sentence
+    with the note's other sentences and with the drafts drawn from it before."""
+
+    sentence: Sentence
+    words: tuple[str, ...]
+    word_set: frozenset[str]
+
+    @classmethod
+    def of(cls, sentence: Sentence) -> "_Candidate":
+        words = tuple(extraction.words_of(sentence.text))
+        return cls(sentence, words, frozenset(words))
+
+    @property
+    def key(self) -> str:
+        """The sentence's `extraction.normalized` text."""
+        return " ".join(self.words)
+
+    def near(self, words: frozenset[str]) -> bool:
+        return extraction.words_near_identical(self.word_set, words)
+
+
+@dataclass
+class _Drawn:
+    """What was drawn from a note before: its sentences, each as (second, normalized text),
+    the words of those whose draft an editor discarded, and the drafts still waiting."""
+
+    seen: set[tuple[int, str]] = field(default_factory=set)
+    discarded: list[frozenset[str]] = field(default_factory=list)
+    drafts: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+
+
+def _drawn_from(note_ids: list[int]) -> dict[int, _Drawn]:
+    """What was drawn from each of these notes before, by note id, in one query."""
+    drawn: dict[int, _Drawn] = {}
+    rows = Appearance.objects.filter(note__in=note_ids).order_by("id")
+    for note_id, seconds, quote, claim_id, status in rows.values_list(
+        "note", "start_seconds", "quote", "claim", "claim__status"
+    ):
+        words = extraction.words_of(quote)
+        found = drawn.setdefault(note_id, _Drawn())
+        found.seen.add((seconds, " ".join(words)))
+        if status == Status.DISCARDED:
+            found.discarded.append(frozenset(words))
+        elif status == Status.DRAFT:
+            found.drafts.append((claim_id, frozenset(words)))
+    return drawn
+
+
+def _known_texts(keys: Collection[str]) -> set[str]:
+    """Those of these `extraction.normalized` texts that an existing claim has, whatever its
+    case and punctuation: the database finds the claims with the same letters, digits and
+    uncommon marks, Python keeps those with the same words."""
+    digests = {hashlib.md5(_letters(key).encode()).hexdigest() for key in keys}
+    if connection.vendor == "postgresql":
+        # A lookup of the index of migration 0011 for each digest: given all of them at
+        # once, the planner reads every claim instead, computing each one's digest. The
+        # LIMIT keeps the lateral subquery from being flattened into such a join.
+        table = connection.ops.quote_name(Claim._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT found.text FROM unnest(%s::text[]) AS given(digest) CROSS JOIN LATERAL "
+                f"(SELECT claim.text FROM {table} AS claim "
+                f"WHERE md5({_Letters.postgresql('claim.text')}) = given.digest LIMIT %s) AS found",
+                [sorted(digests), _KNOWN_MATCHES],
+            )
+            found = [text for (text,) in cursor.fetchall()]
+    else:
+        found = (
+            Claim.objects.alias(letters=MD5(_Letters("text")))
+            .filter(letters__in=digests)
+            .order_by()
+            .values_list("text", flat=True)
+        )
+    return {extraction.normalized(text) for text in found} & set(keys)
+
+
+#: Claims read with the same letters as one sentence, at most: more than a few say the same.
+_KNOWN_MATCHES = 100
+
+
+def _letters(normalized: str) -> str:
+    """What `_Letters` makes of a text with these `extraction.normalized` words, when its
+    marks are all common ones."""
+    return normalized.replace(" ", "").replace("'", "").replace("’", "")
+
+
+class _Letters(Func):
+    """A text lowercased with its spaces and punctuation dropped: the same for two texts of the
+    same words. Looser than that (`a b` and `ab` match), and it drops only the common marks
+    (and SQLite lowercases only ASCII), so it may miss a text with other ones."""
+
+    output_field = models.TextField()
+    # The common ones: SQLite's parser refuses a few dozen nested calls.
+    _MARKS = " .,;:!?\"'’‘“”()-–—…/"
+
+    @classmethod
+    def postgresql(cls, column: str) -> str:
+        """The SQL on PostgreSQL, as migration 0011 indexes it; translate(), not a regular
+        expression, which costs ten times as much on each claim."""
+        marks = cls._MARKS.replace("'", "''")
+        return f"translate(lower({column}), '{marks}', '')"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = self.postgresql("%(expressions)s")
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sql(self, compiler, connection, template=None, **extra):
+        if template is None:
+            template = "lower(%(expressions)s)"
+            for mark in self._MARKS:
+                literal = mark.replace("'", "''")
+                template = f"replace({template}, '{literal}', '')"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+def _extracted_appearance(claim_id: int, note: Note, candidate: _Candidate) -> Appearance:
+    # Ids rather than objects: a related object costs a descriptor and a check on each save.
+    return Appearance(
+        claim_id=claim_id,
+        video_id=note.video_id,
+        start_seconds=candidate.sentence.seconds,
+        quote=candidate.sentence.text,
+        note_id=note.pk,
+    )
+
+
+def _history_written(
+    model: type[models.Model], appearance_ids: list[int], *, actor: Actor, through: str = ""
+) -> None:
+    """The history rows of the rows of `model` just extracted, copied from them by the
+    database: building a historical object for each of thousands of drafts in Python would
+    cost more than the rest of their import. They are read from appearances `appearance_ids`
+    (which name their note), or from the claim each reaches `through`.
+
+    The rows are what `bulk_create_with_history` writes: the tracked fields, the actor, the
+    time, `Extracted from note <slug>`, and no contribution.
+    """
+    history = model.history.model
+    prefix = f"{through}__" if through else ""
+    tracked = {field.attname: field.name for field in model._meta.concrete_fields}
+    values = {
+        "history_date": Value(timezone.now(), output_field=models.DateTimeField()),
+        "history_change_reason": Concat(
+            Value("Extracted from note "), F("note__slug"), output_field=models.TextField()
+        ),
+        "history_type": Value("+"),
+        "history_user_id": Value(actor.pk if actor else None, output_field=models.IntegerField()),
+    }
+    columns = []
+    selected = []
+    for history_field in history._meta.concrete_fields:
+        if history_field.attname == "history_id":
+            continue
+        columns.append(history_field.column)
+        if history_field.attname in tracked:
+            selected.append(F(prefix + tracked[history_field.attname]))
+        elif history_field.attname in values:
+            selected.append(values[history_field.attname])
+        else:
+            selected.append(Value(None, output_field=models.BigIntegerField()))
+    quote = connection.ops.quote_name
+    insert = f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) "
+    for start in range(0, len(appearance_ids), _HISTORY_CHUNK):
+        chunk = appearance_ids[start : start + _HISTORY_CHUNK]
+        rows = Appearance._base_manager.filter(pk__in=chunk).order_by("pk")
+        sql, params = rows.values_list(*selected).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(insert + sql, params)
+
+
+#: Ids in one INSERT … SELECT of history rows: under SQLite's limit on query parameters.
+_HISTORY_CHUNK = 900

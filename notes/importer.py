@@ -2,8 +2,8 @@
 
 Each batch of `IMPORT_BATCH_SIZE` files is one transaction, so a crash loses at most the batch
 it was in, and running the import again resumes: the files of finished batches are
-unchanged. Which files are unchanged is known from one query for the whole run, so such a file
-costs a read and a hash. The others of a batch are read and parsed (a bad file is reported as
+unchanged. Which files of a batch are unchanged is known from one query, so such a file costs
+a read and a hash. The others of a batch are read and parsed (a bad file is reported as
 `path:line: message` and skipped), then written together: notes, videos, channels, links,
 history rows and drafts in bulk, in a number of queries that does not grow with the batch
 (`note_import_batch`). Should the database refuse the batch, its files are written again one
@@ -11,19 +11,21 @@ at a time, each in its own savepoint, so that the file it refuses costs that fil
 never half written. The content revision moves once per batch, as it ends
 (`revisions.deferred`), so an editor's change waits for its lock at most one commit, not a
 whole import. Memory holds one batch of parsed notes at a time; across the run it keeps only
-the slugs taken so far, to refuse a second file with one of them.
+a hash of each slug taken so far (`SlugsTaken`), to refuse a second file with one of them.
 
 The folders are walked without following symbolic links: a link inside them leads to notes
 found where they are anyway, and one leading out of them, to nothing to find, or round in a
 loop, is reported. Every path reported or stored is the one inside the folders given.
 """
 
+import bisect
 import dataclasses
 import errno
 import hashlib
 import itertools
 import os
 import stat
+from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -433,15 +435,13 @@ def import_notes(
     if extract_many is None and extract is not None:
         extract_many = _one_by_one(extract)
     run = _Run(report, import_limits(), extract_many, actor, on_error)
-    # Batches are cut from the list, but files are taken through `progress` one by one, so
-    # that a progress bar moves as each is imported.
+    # Batches are cut from the files as `progress` hands them out, so that a progress bar
+    # moves with each batch.
     in_progress = iter(progress(files))
     size = settings.IMPORT_BATCH_SIZE
     with _rolled_back() if dry_run else nullcontext():
-        run.stored = _stored_notes(files)
-        # Files are taken one by one, so that a progress bar moves as each is imported.
         for first in in_progress:
-            batch = itertools.chain([first], itertools.islice(in_progress, size - 1))
+            batch = [first, *itertools.islice(in_progress, size - 1)]
             with transaction.atomic(), revisions.deferred():
                 written = run.import_batch(batch)
             # The batch is committed now, and its search index refreshed after the commit.
@@ -451,24 +451,49 @@ def import_notes(
     return report
 
 
-def _stored_notes(files: Iterable[NoteSource]) -> dict[str, tuple[str, str]]:
-    """The content hash and slug of the stored notes imported from `files`, by path.
-
-    One query for the whole run, whatever its size: the notes are few enough to read through
-    (one per vault file), and a list of every path as query parameters could pass a driver's
-    limit on parameters. Only the stored notes' paths are held, not the run's.
-    """
+def _stored_notes(sources: Iterable[NoteSource]) -> dict[str, tuple[str, str]]:
+    """The content hash and slug of the stored notes imported from `sources`, by path: one
+    query for a batch, rather than one for the run that would hold every stored note."""
     stored = (
-        Note.objects.exclude(source_path="")
+        Note.objects.filter(source_path__in={str(source) for source in sources})
         .order_by()
         .values_list("source_path", "content_hash", "slug")
     )
-    by_path = {
-        path: (content_hash, slug) for path, content_hash, slug in stored.iterator(chunk_size=2000)
-    }
-    if not by_path:
-        return by_path
-    return {str(file): by_path[str(file)] for file in files if str(file) in by_path}
+    return {path: (content_hash, slug) for path, content_hash, slug in stored}
+
+
+class SlugsTaken:
+    """The slugs taken so far in a run, each as an 8-byte hash: a vault of 100,000 notes costs
+    under a megabyte, where the slugs and paths themselves would cost forty.
+
+    Hashes go into a small set, merged now and then into one sorted array searched by
+    bisection. Two slugs sharing a 64-bit hash are too unlikely to matter (a chance in 10⁹ for
+    a vault of 200,000 notes).
+    """
+
+    _MERGE_AT = 4096
+
+    def __init__(self) -> None:
+        self._sorted = array("q")
+        self._recent: set[int] = set()
+
+    def __contains__(self, slug: str) -> bool:
+        key = self._key(slug)
+        if key in self._recent:
+            return True
+        index = bisect.bisect_left(self._sorted, key)
+        return index < len(self._sorted) and self._sorted[index] == key
+
+    def add(self, slug: str) -> None:
+        self._recent.add(self._key(slug))
+        if len(self._recent) >= self._MERGE_AT:
+            self._sorted = array("q", sorted(itertools.chain(self._sorted, self._recent)))
+            self._recent.clear()
+
+    @staticmethod
+    def _key(slug: str) -> int:
+        digest = hashlib.blake2b(slug.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
 
 
 @contextmanager
@@ -490,17 +515,21 @@ class _Run:
     extract: ManyExtractor | None
     actor: AbstractBaseUser | None
     on_error: Callable[[str], None]
-    #: The content hash and slug of each stored note imported from one of the run's paths.
+    slugs_taken: SlugsTaken = field(default_factory=SlugsTaken)
+    #: The content hash and slug of each stored note imported from one of the batch's paths.
     stored: dict[str, tuple[str, str]] = field(default_factory=dict)
-    slugs_seen: dict[str, NoteSource] = field(default_factory=dict)
+    #: The file that took each slug of the batch: of earlier batches, the database knows.
+    batch_slugs: dict[str, NoteSource] = field(default_factory=dict)
 
-    def import_batch(self, sources: Iterable[NoteSource]) -> dict[int, NoteSource]:
-        """Import the files of one batch, handed out by `sources`; return the notes written
-        (created, updated or given drafts), by id, with the file each came from.
+    def import_batch(self, sources: Sequence[NoteSource]) -> dict[int, NoteSource]:
+        """Import the files of one batch; return the notes written (created, updated or given
+        drafts), by id, with the file each came from.
 
         The files are read and parsed first, then held to the length of their videos (one
         query for the batch) and reported on in the order they came, then written together.
         """
+        self.stored = _stored_notes(sources)
+        self.batch_slugs = {}
         read = [self._read_file(source) for source in sources]
         durations = dict(
             Video.objects.filter(
@@ -535,8 +564,8 @@ class _Run:
         content_hash = hashlib.sha256(data).hexdigest()
 
         stored_hash, known_slug = self.stored.get(str(source), ("", ""))
-        if stored_hash == content_hash and known_slug not in self.slugs_seen and not self.extract:
-            self.slugs_seen[known_slug] = source
+        if stored_hash == content_hash and known_slug not in self.slugs_taken and not self.extract:
+            self._take(known_slug, source)
             self.report.unchanged += 1
             return None
 
@@ -546,15 +575,27 @@ class _Run:
         except NoteError as error:
             return source, error.line, error.message
 
-        if parsed.slug in self.slugs_seen:
+        if parsed.slug in self.slugs_taken:
             return (
                 source,
                 _title_line(text),
                 f"title gives slug '{parsed.slug}', already taken by "
-                f"{self.slugs_seen[parsed.slug]} in this run; rename one of the two notes",
+                f"{self._taker(parsed.slug)} in this run; rename one of the two notes",
             )
-        self.slugs_seen[parsed.slug] = source
+        self._take(parsed.slug, source)
         return _Read(source, content_hash, text, parsed)
+
+    def _take(self, slug: str, source: NoteSource) -> None:
+        self.slugs_taken.add(slug)
+        self.batch_slugs[slug] = source
+
+    def _taker(self, slug: str) -> str:
+        """The file that took `slug` earlier in the run: of this batch, or stored by an earlier
+        one (a dry run's too: its batches are rolled back only at the end)."""
+        if slug in self.batch_slugs:
+            return str(self.batch_slugs[slug])
+        stored = Note.objects.filter(slug=slug).values_list("source_path", flat=True).first()
+        return stored or "another file"
 
     def _held_to(self, item: "_Read", duration_seconds: int | None) -> "_Read":
         """The file with the timestamps past the end of its video left out, and reported."""

@@ -128,3 +128,55 @@ def test_an_edited_sentence_of_a_discarded_draft_does_not_come_back(tmp_path, ed
         (Status.DISCARDED, SAFER),
         (Status.DRAFT, "A different claim about closed models."),
     ]
+
+
+@pytest.mark.django_db
+def test_a_new_sentence_near_identical_to_a_draft_of_its_note_joins_that_draft(tmp_path):
+    import_note(tmp_path, f"{SAFER} [00:42:05]")
+    draft = Claim.objects.get()
+
+    # The note gains a sentence in nearly the same words, later in the video.
+    import_note(
+        tmp_path,
+        f"{SAFER} [00:42:05]\n\n"
+        "Open-sourcing AI models makes them safer, because more eyes find the bugs! [00:50:10]",
+    )
+
+    assert list(Claim.objects.values_list("pk", "status")) == [(draft.pk, Status.DRAFT)]
+    assert sorted(draft.appearances.values_list("start_seconds", flat=True)) == [2525, 3010]
+    assert draft.appearances.last().history.get().history_change_reason == (
+        "Extracted from note a_ranked_note"
+    )
+
+
+@pytest.mark.django_db
+def test_a_sentence_near_identical_to_a_published_claim_of_its_note_makes_a_draft(tmp_path, editor):
+    import_note(tmp_path, f"{SAFER} [00:42:05]")
+    published = services.claim_publish(claim=Claim.objects.get(), actor=editor)
+
+    import_note(tmp_path, f"{SAFER} [00:42:05]\n\n{SAFER.replace('bugs', 'bugs!')} [00:50:10]")
+
+    draft = Claim.objects.exclude(pk=published.pk).get()
+    assert (draft.status, list(draft.appearances.values_list("start_seconds", flat=True))) == (
+        Status.DRAFT,
+        [3010],
+    )
+
+
+@pytest.mark.django_db
+def test_a_sentence_already_a_claim_in_other_case_and_punctuation_scores_zero(tmp_path):
+    GroundedClaimFactory(
+        text="open-sourcing AI models makes them SAFER, because more eyes find the bugs"
+    )
+    # The same letters, but not the same words: not the same claim.
+    GroundedClaimFactory(
+        text="Open sourcing AI models makes the msafer because more eyes find the bugs."
+    )
+
+    import_note(tmp_path, f"{SAFER} [00:42:05]\n\nClosed models keep bad actors away. [00:43:00]")
+
+    drafted = Claim.objects.filter(appearances__note__isnull=False)
+    assert sorted(drafted.values_list("text", "extraction_score")) == [
+        ("Closed models keep bad actors away.", 0.76),
+        (SAFER, 0.0),
+    ]

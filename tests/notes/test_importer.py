@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from claims import services as claims_services
 from claims.models import Appearance, Claim, Status
 from notes import revisions
+from notes.importer import SlugsTaken
 from notes.models import Channel, ContentRevision, Note, Topic, Video, WikiLink
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -338,7 +339,9 @@ def test_a_timestamp_past_the_end_of_a_known_video_is_reported_and_skipped(tmp_p
     assert Appearance.objects.filter(quote="Open models are much safer.").count() == 1
 
 
-def test_two_files_with_one_slug_reject_the_second(tmp_path):
+@pytest.mark.parametrize("batch_size", [50, 1], ids=["one batch", "two batches"])
+def test_two_files_with_one_slug_reject_the_second(tmp_path, settings, batch_size):
+    settings.IMPORT_BATCH_SIZE = batch_size
     first = write(tmp_path, "a/first.md", good_note("Same Title"))
     second = write(tmp_path, "b/second.md", good_note("same title!", video_id="abcdefghijk"))
 
@@ -827,11 +830,11 @@ def test_batches_send_the_same_queries_each(tmp_path, settings):
     one_batch = queries_to_import(tmp_path / "one", range(0, 3))
     two_batches = queries_to_import(tmp_path / "two", range(10, 16))
 
-    # The run's one query for unchanged files, then the same queries for each batch.
-    assert len(two_batches) - 1 == 2 * (len(one_batch) - 1)
+    # The same queries for each batch, its lookup of unchanged files included.
+    assert len(two_batches) == 2 * len(one_batch)
 
 
-def test_a_rerun_of_unchanged_files_sends_one_query(tmp_path, settings):
+def test_a_rerun_of_unchanged_files_sends_one_query_per_batch(tmp_path, settings):
     settings.IMPORT_BATCH_SIZE = 2
     for number in range(5):
         write(tmp_path, f"{number}.md", VAULT_NOTE.format(number=number, channel=number))
@@ -843,8 +846,21 @@ def test_a_rerun_of_unchanged_files_sends_one_query(tmp_path, settings):
     assert (status, errors) == (0, [])
     assert summary == "5 files: 0 created, 0 updated, 5 unchanged, 0 errors"
     statements = [query["sql"] for query in captured.captured_queries]
-    [query] = [sql for sql in statements if "SAVEPOINT" not in sql]
-    assert 'SELECT "notes_note"."source_path" AS "source_path"' in query
+    queries = [sql for sql in statements if "SAVEPOINT" not in sql]
+    # Each batch looks up its own files only: the run holds no list of every stored note.
+    assert len(queries) == 3
+    assert all('SELECT "notes_note"."source_path" AS "source_path"' in sql for sql in queries)
+
+
+def test_the_slugs_taken_in_a_run_are_remembered_past_a_merge_of_their_hashes():
+    taken = SlugsTaken()
+    slugs = [f"note_{number}" for number in range(SlugsTaken._MERGE_AT + 10)]
+    for slug in slugs:
+        taken.add(slug)
+
+    assert all(slug in taken for slug in slugs)
+    assert "note_-1" not in taken
+    assert f"note_{len(slugs)}" not in taken
 
 
 def test_a_changed_file_among_unchanged_ones_is_the_only_one_written(tmp_path):
