@@ -111,10 +111,12 @@ def _page(request: HttpRequest, rows):
 
 
 def _int(value) -> int | None:
+    """A whole number from the query, if it is one a database column can hold."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 <= number < 2**63 else None
 
 
 # Contribute ----------------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def _bound(request: HttpRequest) -> dict:
 def contribute_claim(request: HttpRequest) -> HttpResponse:
     video = request.GET.get("video", "")
     seconds = _int(request.GET.get("t"))
-    initial = {"video": video, "start": format_timestamp(seconds) if seconds else ""}
+    initial = {"video": video, "start": "" if seconds is None else format_timestamp(seconds)}
     form = NewClaimForm(initial=initial, **_bound(request))
     context = {
         "title": "Propose a claim",

@@ -32,6 +32,27 @@ CALLS = {
     "contribute argument GET": ("get", "/contribute/argument/?claim={claim}", None, None, None),
     "contribute correction GET": ("get", "/contribute/correction/?claim={claim}", None, None, None),
     "contribute flag GET": ("get", "/contribute/flag/?claim={claim}", None, None, None),
+    "contribute argument POST": (
+        "post",
+        "/contribute/argument/?claim={claim}",
+        {"claim": "{claim}", "stance": "for", "text": "More eyes", "source_url": "https://e.org/"},
+        None,
+        None,
+    ),
+    "contribute correction POST": (
+        "post",
+        "/contribute/correction/?claim={claim}",
+        {"text": "Corrected", "topics": "", "reason": "Says so", "base_version": "{version}"},
+        None,
+        None,
+    ),
+    "contribute flag POST": (
+        "post",
+        "/contribute/flag/?claim={claim}",
+        {"reason_code": "spam"},
+        None,
+        None,
+    ),
     "list GET": ("get", "/contributions/", None, State.PENDING, None),
     "detail GET": ("get", "/contributions/{id}/", None, State.PENDING, None),
     "edit GET": ("get", "/contributions/{id}/edit/", None, State.CHANGES_REQUESTED, None),
@@ -73,9 +94,15 @@ CALLS = {
         State.CHANGES_REQUESTED,
     ),
 }
+PROPOSALS = (
+    "contribute claim POST",
+    "contribute argument POST",
+    "contribute correction POST",
+    "contribute flag POST",
+)
 CONTRIBUTE = {
+    **dict.fromkeys(PROPOSALS, 302),
     "contribute claim GET": 200,
-    "contribute claim POST": 302,
     "contribute argument GET": 200,
     "contribute correction GET": 200,
     "contribute flag GET": 200,
@@ -127,7 +154,7 @@ CELLS = [(call, persona) for call in CALLS for persona in PERSONAS]
 
 
 def test_the_matrix_is_complete():
-    assert len(CELLS) == len(CALLS) * len(PERSONAS) == 90
+    assert len(CELLS) == len(CALLS) * len(PERSONAS) == 108
     assert all(set(row) == set(CALLS) for row in EXPECTED.values())
 
 
@@ -141,10 +168,12 @@ def test_page_permission_cell(request, contributor, published_claim, call, perso
     client = Client()
     if persona != "anonymous":
         client.force_login(request.getfixturevalue(persona))
-    address = address.format(id=contribution.pk, claim=published_claim.pk)
+    names = {"id": contribution.pk, "claim": published_claim.pk, "version": published_claim.version}
+    address = address.format(**names)
+    body = {name: str(value).format(**names) for name, value in (body or {}).items()}
     count = Contribution.objects.count()
 
-    response = getattr(client, method)(address, body or {})
+    response = getattr(client, method)(address, body)
 
     expected = EXPECTED[persona][call]
     contribution.refresh_from_db()
@@ -158,7 +187,7 @@ def test_page_permission_cell(request, contributor, published_claim, call, perso
         assert response.status_code == expected, response.content.decode()[:500]
     if expected != MOVED:
         assert contribution.status == (start or State.PENDING)
-    created = call == "contribute claim POST" and expected == 302
+    created = call in PROPOSALS and expected == 302
     assert Contribution.objects.count() == count + (1 if created else 0)
     if response.status_code in (200, 403, 404):
         assert "no-store" in response["Cache-Control"]

@@ -705,3 +705,22 @@ def test_a_decision_goes_back_only_to_a_page_of_this_site(moderator, proposal):
     )
 
     assert response["Location"] == "/moderation/"
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/contribute/claim/?t=-5", 200),
+        ("/contribute/claim/?t=0&video=abcdefghijk", 200),
+        ("/contribute/argument/?claim=99999999999999999999999", 404),
+        ("/contribute/correction/?appearance=x", 404),
+        ("/contribute/flag/?appearance=1", 404),
+        ("/contribute/correction/", 404),
+    ],
+)
+def test_odd_query_strings_answer_a_form_or_a_404_never_a_500(contributor, db, url, status):
+    response = logged_in(contributor).get(url)
+
+    assert response.status_code == status
+    if url.endswith("t=0&video=abcdefghijk"):
+        assert 'name="start" value="00:00:00"' in response.content.decode()
