@@ -19,6 +19,7 @@ from tests.test_pages_browser import (  # noqa: F401
     CHROMIUM,
     DESKTOP,
     PHONE,
+    SCREENSHOTS,
     SEED_VIDEO,
     Reader,
     browser,
@@ -56,7 +57,18 @@ def log_in(reader: Reader, username: str, next_path: str) -> None:
     expect(reader.page).to_have_url(re.compile(f"{re.escape(next_path)}$"))
 
 
-def assert_accessible(reader: Reader, axe: Axe, name: str) -> None:
+def assert_accessible(reader: Reader, axe: Axe, name: str, *, javascript: bool) -> None:
+    """Nothing wider than the screen, a screenshot in `screenshots/`, and, where scripts run (axe
+    needs them), no serious axe violation."""
+    viewport = reader.page.viewport_size
+    SCREENSHOTS.mkdir(exist_ok=True)
+    reader.page.screenshot(
+        path=SCREENSHOTS / f"{name}-{viewport['width']}x{viewport['height']}.png", full_page=True
+    )
+    width = reader.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], name
+    if not javascript:
+        return
     results = axe.run(reader.page)
     serious = [
         f"{violation['id']}: {violation['help']}"
@@ -64,8 +76,6 @@ def assert_accessible(reader: Reader, axe: Axe, name: str) -> None:
         if violation["impact"] in ("serious", "critical")
     ]
     assert serious == [], name
-    width = reader.page.evaluate("document.documentElement.scrollWidth")
-    assert width <= reader.page.viewport_size["width"], name
 
 
 @pytest.mark.parametrize(
@@ -84,8 +94,7 @@ def test_a_claim_proposed_from_a_video_is_approved_and_becomes_public(
     contributor.page.get_by_role("link", name="Propose a claim made in this video").click()
     expect(contributor.page.get_by_role("heading", level=1)).to_have_text("Propose a claim")
     expect(contributor.page.get_by_label("YouTube video id")).to_have_value(SEED_VIDEO)
-    if javascript:
-        assert_accessible(contributor, axe, "contribute form")
+    assert_accessible(contributor, axe, "contribute-claim", javascript=javascript)
     contributor.page.get_by_label("The claim").fill(PROPOSED)
     contributor.page.get_by_label("When it is said").fill("00:44:10")
     contributor.page.get_by_role("button", name="Send for review").click()
@@ -98,16 +107,14 @@ def test_a_claim_proposed_from_a_video_is_approved_and_becomes_public(
     expect(entry).to_contain_text(PROPOSED)
     expect(entry).to_contain_text("Pending")
     expect(entry).to_contain_text("00:44:10")
-    if javascript:
-        assert_accessible(contributor, axe, "my contributions")
+    assert_accessible(contributor, axe, "my-contributions", javascript=javascript)
 
     moderator = open_reader(viewport=viewport, javascript=javascript)
     log_in(moderator, accounts["moderator"], "/moderation/")
     item = moderator.page.locator(f"#contribution-{number}")
     expect(item).to_contain_text(PROPOSED)
     expect(item).to_contain_text("Proposed by walker")
-    if javascript:
-        assert_accessible(moderator, axe, "moderation")
+    assert_accessible(moderator, axe, "moderation", javascript=javascript)
     moderator.page.get_by_role("button", name=f"Approve contribution #{number}").click()
     expect(moderator.page.get_by_role("status")).to_contain_text(
         f"Approved contribution #{number}."

@@ -539,6 +539,7 @@ def test_robots_txt_points_at_the_sitemap(reader, db):
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
     assert "Disallow: /admin/" in response.content.decode()
+    assert "Disallow: /contributions/" in response.content.decode()
 
 
 def test_atom_feed_lists_newly_published_claims(reader, example):
