@@ -97,4 +97,8 @@ def test_a_page_of_contributions_costs_the_same_whatever_it_shows(
     _propose(contributor, *content, rounds=3)
     many = _queries(client, url, shows=20)
 
-    assert few == many == queries
+    if url == "/moderation/" and connection.vendor == "postgresql":
+        # The trigram search of similar claims sets its threshold for its own transaction:
+        # a savepoint, the setting and the release, once for the whole page.
+        queries += 3
+    assert (few, many) == (queries, queries)
