@@ -234,6 +234,10 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /admin/",
         "Disallow: /accounts/",
         "Disallow: /search/",
+        # The contributors' and moderators' pages: each asks to log in first.
+        "Disallow: /contribute/",
+        "Disallow: /contributions/",
+        "Disallow: /moderation/",
         f"Sitemap: {request.build_absolute_uri(reverse('pages:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

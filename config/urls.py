@@ -53,5 +53,6 @@ urlpatterns = [
     path("api/v1", RedirectView.as_view(url="/api/v1/", permanent=True, query_string=True)),
     path("api/v1/", include((api_urls, "api"))),
     re_path(r"^api/", api.not_found),
+    path("", include("contributions.urls_pages")),
     path("", include("claims.urls")),
 ]

@@ -27,7 +27,6 @@ from contributions import services
 from contributions.models import Contribution, Kind, State
 from contributions.selectors import contributions_visible_to
 from contributions.serializers import (
-    IDENTITY_FIELDS,
     INPUTS,
     OUTPUTS,
     ApproveInput,
@@ -35,6 +34,9 @@ from contributions.serializers import (
     RequestChangesInput,
     VersionInput,
     edit_serializer,
+    flat_errors,
+    read_edit,
+    read_proposal,
     represent,
 )
 
@@ -97,7 +99,7 @@ class ContributionApiMixin(PrivateApiMixin):
                 else {"non_field_errors": exc.messages}
             )
         if isinstance(exc, exceptions.ValidationError):
-            exc = exceptions.ValidationError(_flat(exc.detail))
+            exc = exceptions.ValidationError(flat_errors(exc.detail))
         elif isinstance(exc, services.NotAllowed):
             exc = exceptions.PermissionDenied(str(exc))
         elif isinstance(exc, services.ApplyConflict):
@@ -144,26 +146,8 @@ class ContributionApiMixin(PrivateApiMixin):
         return Response(data, status=code)
 
 
-def _flat(detail, prefix: str = "") -> dict[str, list[str]]:
-    """Validation messages as the error shape has them: a list of messages per field, the
-    fields of nested values named by their path (`topics.2`, `changes.text`)."""
-    if isinstance(detail, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            flat.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    if isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
-        flat = {}
-        for index, item in enumerate(detail):
-            if item:
-                flat.update(_flat(item, f"{prefix}.{index}" if prefix else str(index)))
-        return flat
-    messages = detail if isinstance(detail, list) else [detail]
-    return {prefix or "non_field_errors": [str(message) for message in messages]}
-
-
-def _validated(serializer_class, data, *, partial: bool = False) -> dict:
-    serializer = serializer_class(data=data, partial=partial)
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -288,17 +272,12 @@ class ContributionListCreateApi(ContributionApiMixin, APIView):
         },
     )
     def post(self, request):
-        kind = request.data.get("kind") if isinstance(request.data, dict) else None
-        if not isinstance(kind, str) or kind not in INPUTS:
-            raise exceptions.ValidationError({"kind": [f"Choose from {', '.join(Kind.values)}."]})
-        data = dict(_validated(INPUTS[kind], request.data))
-        identity = {
-            name: data.pop(name) for name in (*IDENTITY_FIELDS, "base_version") if name in data
-        }
+        data = request.data if isinstance(request.data, dict) else {}
+        identity, payload = read_proposal(data)
         contribution = services.contribution_submit(
             author=request.user,
             kind=identity.pop("kind"),
-            payload=data,
+            payload=payload,
             **identity,
         )
         return self.respond(contribution, status.HTTP_201_CREATED)
@@ -340,21 +319,11 @@ class ContributionDetailApi(ContributionApiMixin, APIView):
     )
     def patch(self, request, pk: int):
         contribution = self.get_contribution(pk)
-        edit = dict(_validated(edit_serializer(contribution.kind), request.data, partial=True))
-        if "version" not in edit:
-            raise exceptions.ValidationError({"version": ["This field is required."]})
-        version = edit.pop("version")
-        note = edit.pop("note", "")
-        base_version = edit.pop("base_version", None)
+        edit = read_edit(contribution, request.data)
         if contribution.author_id != request.user.pk:
             raise services.NotAllowed("Only its author may edit a contribution.")
         contribution = services.contribution_resubmit(
-            contribution=contribution,
-            actor=request.user,
-            version=version,
-            payload={**contribution.payload, **edit},
-            base_version=base_version,
-            note=note,
+            contribution=contribution, actor=request.user, **edit
         )
         return self.respond(contribution)
 

@@ -94,20 +94,30 @@ class _Errors:
 
 def public_target(target_type: str, target_id: int | None):
     """The claim, appearance or argument the public can read under that id, or None."""
+    found = _public(target_type)
+    return None if found is None else found.filter(pk=target_id).first()
+
+
+def public_targets(target_type: str, target_ids) -> dict:
+    """The claims, appearances or arguments the public can read under those ids, by id, with
+    what `current_values` reads of them, in a fixed number of queries."""
+    found = _public(target_type)
+    if found is None:
+        return {}
     if target_type == TargetType.CLAIM:
-        return Claim.objects.published().filter(pk=target_id).first()
+        found = found.prefetch_related("topics")
+    else:
+        found = found.select_related("claim", "video", "speaker")
+    return found.in_bulk(target_ids)
+
+
+def _public(target_type: str):
+    if target_type == TargetType.CLAIM:
+        return Claim.objects.published()
     if target_type == TargetType.APPEARANCE:
-        return (
-            Appearance.objects.select_related("video")
-            .filter(pk=target_id, claim__status=Status.PUBLISHED)
-            .first()
-        )
+        return Appearance.objects.select_related("video").filter(claim__status=Status.PUBLISHED)
     if target_type == TargetType.ARGUMENT:
-        return (
-            Argument.objects.published()
-            .filter(pk=target_id, claim__status=Status.PUBLISHED)
-            .first()
-        )
+        return Argument.objects.published().filter(claim__status=Status.PUBLISHED)
     return None
 
 
@@ -339,7 +349,7 @@ def current_values(target_type: str, target) -> dict:
     values = {}
     for field in CORRECTABLE[target_type]:
         if field == "topics":
-            values[field] = sorted(target.topics.values_list("slug", flat=True))
+            values[field] = sorted(topic.slug for topic in target.topics.all())
         elif field == "video":
             values[field] = target.video.youtube_id if target.video_id else ""
         elif field == "speaker":

@@ -176,6 +176,40 @@ INPUTS: dict[str, type[StrictSerializer]] = {
 IDENTITY_FIELDS = ("kind", "target_type", "target_id")
 
 
+def read_proposal(data: Mapping) -> tuple[dict, dict]:
+    """A proposal as the API and the pages take it, checked by its kind's input serializer:
+    what `contribution_submit` is told it is (`kind`, its target, `base_version`) and its
+    payload. A bad field raises DRF's `ValidationError`."""
+    kind = data.get("kind")
+    if not isinstance(kind, str) or kind not in INPUTS:
+        raise serializers.ValidationError({"kind": [f"Choose from {', '.join(Kind.values)}."]})
+    serializer = INPUTS[kind](data=data)
+    serializer.is_valid(raise_exception=True)
+    payload = dict(serializer.validated_data)
+    identity = {
+        name: payload.pop(name) for name in (*IDENTITY_FIELDS, "base_version") if name in payload
+    }
+    return identity, payload
+
+
+def flat_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Validation messages as the error shape has them: a list of messages per field, the
+    fields of nested values named by their path (`topics.2`, `changes.text`)."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            if item:
+                flat.update(flat_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
 def edit_serializer(kind: str) -> type[StrictSerializer]:
     """What the author may change while asked for changes: the proposal, plus `version`."""
     base = INPUTS[kind]
@@ -188,6 +222,23 @@ def edit_serializer(kind: str) -> type[StrictSerializer]:
     fields["note"] = _text(required=False, help_text="A word to the moderator about the edit.")
     name = f"{base.__name__.removesuffix('Input')}Edit"
     return type(name, (TimesMixin, StrictSerializer), copy.deepcopy(fields))
+
+
+def read_edit(contribution: Contribution, data: Mapping) -> dict:
+    """An author's edit as the API and the pages take it, checked by `edit_serializer`: the
+    arguments `contribution_resubmit` takes besides the contribution and its author, the fields
+    given replacing the proposal's. A bad field raises DRF's `ValidationError`."""
+    serializer = edit_serializer(contribution.kind)(data=data, partial=True)
+    serializer.is_valid(raise_exception=True)
+    edit = dict(serializer.validated_data)
+    if "version" not in edit:
+        raise serializers.ValidationError({"version": ["This field is required."]})
+    return {
+        "version": edit.pop("version"),
+        "note": edit.pop("note", ""),
+        "base_version": edit.pop("base_version", None),
+        "payload": {**contribution.payload, **edit},
+    }
 
 
 # Decisions -----------------------------------------------------------------------------------

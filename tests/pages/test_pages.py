@@ -74,7 +74,7 @@ def test_video_page_shows_the_timeline_claims_and_argument_evidence(reader, exam
     assert re.search(r"Mark Zuckerberg · 1 for ?, 1 against", text)
     assert ex.QUOTE in text
     assert f"00:41:40 Argument against {ex.AGAINST_TEXT}" in text.replace("Play from ", "")
-    assert "Propose a change" in text
+    assert "Sign in to contribute" in text
     assert "claims/player.js" in html
 
 
@@ -106,7 +106,7 @@ def test_claim_page_shows_appearances_and_arguments_side_by_side(reader, example
     assert f'href="{ex.AGAINST_SOURCE}" rel="nofollow noopener">example.org</a>' in against_side
     assert ex.DRAFT_ARGUMENT_TEXT not in html
     assert "This claim was retracted" not in text
-    assert "Propose a change" in text
+    assert "Sign in to contribute" in text
 
 
 def test_claim_page_embeds_the_apis_claim_review(reader, example):
@@ -542,6 +542,7 @@ def test_robots_txt_points_at_the_sitemap(reader, db):
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
     assert "Disallow: /admin/" in response.content.decode()
+    assert "Disallow: /contributions/" in response.content.decode()
 
 
 def test_atom_feed_lists_newly_published_claims(reader, example):
