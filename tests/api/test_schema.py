@@ -21,6 +21,7 @@ from rest_framework.throttling import AnonRateThrottle
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 
 from accounts import services as account_services
+from config import throttling
 from config.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -305,6 +306,9 @@ def contributor_token(contributor) -> str:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 def test_every_contribution_operation_answers_as_documented(case, contributor_token):
+    # One account makes every call of the run: its rate limit (tested on its own in
+    # tests/api/test_http.py) would otherwise answer 429 to the last ones.
+    throttling.UserRateThrottle.cache.clear()
     case.call_and_validate(headers={"Authorization": f"Token {contributor_token}"})
 
 
