@@ -293,6 +293,13 @@ class _PreparingCursor(ServerBindingCursor):
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=prepare is not False, binary=binary)
 
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        # psycopg keeps the query it sent only when it runs one unprepared, and Django's query
+        # log (`connection.queries`, the debug toolbar) reads it there: without this, a
+        # prepared query would be logged as None, or as the query before it.
+        self._query = pgq
+        return super()._send_query_prepared(name, pgq, binary=binary)
+
 
 @dataclass(frozen=True)
 class _CompiledQuery:

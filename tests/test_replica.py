@@ -231,7 +231,10 @@ def test_anonymous_etags_name_the_revision_of_the_replica_that_built_the_respons
 
     with replay_paused():
         edit_in_admin(editor_client, claim, "After the edit.")
-        primary_revision = revisions.current(using="default").number
+        # A claim's detail names its own revision (notes.revisions.current_of).
+        primary_revision = revisions.current_of(
+            (), detail=("claims", claim.pk), using="default"
+        ).number
         lagging = anonymous.get(url)
         lagging_304 = anonymous.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
     replica_caught_up()

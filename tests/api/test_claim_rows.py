@@ -3,6 +3,7 @@ than through their serializers' fields; both ways must give the very same docume
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -110,6 +111,20 @@ def test_prepared_statements_switched_off_prepare_nothing(varied, settings):
 
     assert selectors.claim_detail_row(varied.claim.pk).pk == varied.claim.pk
     assert _detail_statements() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prepares nothing")
+def test_the_query_log_names_a_prepared_query_each_time_it_runs(varied):
+    # Once to prepare it, once to run it prepared, with another query between them.
+    with CaptureQueriesContext(connection) as logged:
+        selectors.claim_detail_row(varied.claim.pk)
+        Argument.objects.count()
+        selectors.claim_detail_row(varied.claim.pk)
+
+    first, between, again = (query["sql"] for query in logged.captured_queries)
+    assert first == again
+    assert '"claims_claim"' in again
+    assert between != again
 
 
 @pytest.mark.parametrize("key", ["abc", "1.0", "", None, str(2**63), str(-(2**63) - 1)])
