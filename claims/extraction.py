@@ -94,13 +94,16 @@ def _is_declarative(words: Sequence[str]) -> bool:
     )
 
 
-def claim_likeness(sentence: str, *, known: Collection[str] = ()) -> float:
+def claim_likeness(
+    sentence: str, *, known: Collection[str] = (), words: Sequence[str] | None = None
+) -> float:
     """How much `sentence` reads like a claim, from 0.0 to 1.0 (see the module's docstring).
 
     `known` holds the `normalized` texts of existing claims: a sentence among them scores 0.
+    `words` are the sentence's `words_of`, when the caller has them already.
     """
     text = sentence.strip()
-    words = words_of(text)
+    words = words_of(text) if words is None else words
     if len(words) < MIN_WORDS or " ".join(words) in known:
         return 0.0
     score = min(1.0, 0.4 + 0.6 * (len(words) - MIN_WORDS) / (FULL_WORDS - MIN_WORDS))

@@ -48,6 +48,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Left
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.sql import Query
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -551,13 +552,34 @@ def _claim_vector(apps: Apps) -> CombinedSearchVector:
     argument_model = apps.get_model("claims", "Argument")
     quotes = _joined_texts(appearance_model.objects.all(), "quote")
     arguments = _joined_texts(argument_model.objects.filter(status=Status.PUBLISHED), "text")
+    return _claim_vector_of("text", quotes, arguments)
+
+
+def _claim_vector_of(text, quotes, arguments) -> CombinedSearchVector:
+    """The vector of a claim with this text, these quotes and these published arguments (the
+    last two each joined by `_joined_texts`)."""
     # Equal shares of one budget: each part is normally no more than a few lines.
     part = settings.SEARCH_MAX_INDEXED_CHARS // 3
     return (
-        SearchVector(Left("text", part), weight="A", config=SEARCH_CONFIG)
+        SearchVector(Left(text, part), weight="A", config=SEARCH_CONFIG)
         + SearchVector(Left(quotes, part), weight="B", config=SEARCH_CONFIG)
         + SearchVector(Left(arguments, part), weight="C", config=SEARCH_CONFIG)
     )
+
+
+def new_claim_vector_sql(text: str, quotes: str, *, using: str) -> tuple[str, list]:
+    """SQL for the vector `search_index_refresh_claims` gives a claim without published
+    arguments, from the SQL expressions `text` (its text) and `quotes` (its quotes, joined by
+    newlines in the order of their ids): to write new claims with their vectors, which then
+    need no refresh."""
+    text_field = models.TextField()
+    vector = _claim_vector_of(
+        RawSQL(text, (), output_field=text_field),
+        RawSQL(quotes, (), output_field=text_field),
+        Value(None, output_field=text_field),
+    )
+    query = Query(Claim)
+    return query.get_compiler(using=using).compile(vector.resolve_expression(query))
 
 
 def _joined_texts(rows: QuerySet, field: str) -> Subquery:

@@ -15,24 +15,27 @@ appearance away take turns: a published claim always has an appearance.
 """
 
 import hashlib
-import itertools
+import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, models, transaction
+from django.db import DataError, OperationalError, connection, models, transaction
 from django.db.models import F, Func, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import MD5, Concat
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from claims import extraction
+from claims import extraction, search
 from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
 from claims.search import search_index_refresh_on_commit
 from notes import revisions
 from notes.models import Note, Video
 from notes.parsing import ParsedNote, Sentence, slugify_title
 from notes.services import topic_get_or_create, topic_name_from_link, topics_get_or_create
+
+logger = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | None
 #: Field name → new value; a related object may be given as an instance or as its id.
@@ -786,35 +789,24 @@ def claims_extract_from_notes(
     if not groups and not joining:
         return counts
 
-    known = _known_texts({group[0].key for _, group in groups})
-    # Built in bulk because a long note yields hundreds of sentences; the values are valid by
-    # construction and the database constraints still hold them.
-    claims = Claim.objects.bulk_create(
-        Claim(
-            text=group[0].sentence.text,
-            extraction_score=extraction.claim_likeness(group[0].sentence.text, known=known),
-        )
-        for _, group in groups
-    )
-    appearances = [
-        _extracted_appearance(claim_id, note, candidate)
-        for claim_id, note, candidate in itertools.chain(
-            (
-                (claim.pk, note, candidate)
-                for claim, (note, group) in zip(claims, groups, strict=True)
-                for candidate in group
-            ),
-            ((draft, note, candidate) for note, candidate, draft in joining),
-        )
+    claim_ids, indexed = _drafts_written([group for _, group in groups])
+    drawn_to = [
+        *(
+            (claim_id, note, candidate)
+            for claim_id, (note, group) in zip(claim_ids, groups, strict=True)
+            for candidate in group
+        ),
+        *((draft, note, candidate) for note, candidate, draft in joining),
     ]
-    appearances = Appearance.objects.bulk_create(appearances)
+    appearance_ids = _appearances_written(drawn_to)
     # A new claim's history row is read through its first appearance, made just above,
     # which names its note.
+    fresh = len(drawn_to) - len(joining)
     firsts: dict[int, int] = {}
-    for item in appearances[: len(appearances) - len(joining)]:
-        firsts.setdefault(item.claim_id, item.pk)
+    for (claim_id, _, _), pk in zip(drawn_to[:fresh], appearance_ids[:fresh], strict=True):
+        firsts.setdefault(claim_id, pk)
     _history_written(Claim, list(firsts.values()), actor=actor, through="claim")
-    _history_written(Appearance, [item.pk for item in appearances], actor=actor)
+    _history_written(Appearance, appearance_ids, actor=actor)
     # Named as the notes wrote their links, not as their slugs read.
     names: dict[str, str] = {}
     for _, parsed in notes:
@@ -825,8 +817,8 @@ def claims_extract_from_notes(
         names=names,
     )
     Claim.topics.through.objects.bulk_create(
-        Claim.topics.through(claim_id=claim.pk, topic_id=topics[slug].pk)
-        for claim, (_, group) in zip(claims, groups, strict=True)
+        Claim.topics.through(claim_id=claim_id, topic_id=topics[slug].pk)
+        for claim_id, (_, group) in zip(claim_ids, groups, strict=True)
         for slug in dict.fromkeys(slug for item in group for slug in item.sentence.link_slugs)
     )
     for note, _ in groups:
@@ -834,10 +826,101 @@ def claims_extract_from_notes(
     # Bulk creation sends no post_save: the search index and the revision hear of it here. A
     # draft joined by a sentence has one quote more to be found by.
     search_index_refresh_on_commit(
-        claim_ids=[claim.pk for claim in claims] + [draft for _, _, draft in joining]
+        claim_ids=[*([] if indexed else claim_ids), *(draft for _, _, draft in joining)]
     )
     revisions.bump("claims", "topics")
     return counts
+
+
+def _drafts_written(groups: list[list["_Candidate"]]) -> tuple[list[int], bool]:
+    """Write a draft for each group of near-identical sentences, scored by its first one, and
+    return their ids, in the order of `groups`, and whether their search vectors are written.
+
+    Written in bulk because a long note yields hundreds of sentences; the values are valid by
+    construction and the database constraints still hold them. On PostgreSQL, one INSERT from
+    arrays writes each draft with the vector its quotes (the group's sentences) give it: an
+    UPDATE of each new row after would write it twice, and cost more than the insert. Should
+    the database refuse a vector, the drafts are written without, for the refresh to index.
+    """
+    texts = [group[0].sentence.text for group in groups]
+    known = _known_texts({group[0].key for group in groups})
+    scores = [
+        extraction.claim_likeness(group[0].sentence.text, known=known, words=group[0].words)
+        for group in groups
+    ]
+    if connection.vendor != "postgresql":
+        claims = Claim.objects.bulk_create(
+            Claim(text=text, extraction_score=score)
+            for text, score in zip(texts, scores, strict=True)
+        )
+        return [claim.pk for claim in claims], False
+    columns = {"text": texts, "extraction_score": scores}
+    quotes = ["\n".join(item.sentence.text for item in group) for group in groups]
+    vector = search.new_claim_vector_sql("given.text", "given.quotes", using=connection.alias)
+    try:
+        with transaction.atomic():
+            ids = _inserted(
+                Claim,
+                columns=columns,
+                computed={"search_vector": vector},
+                inputs={"quotes": ("text", quotes)},
+            )
+        return ids, True
+    except (DataError, OperationalError):
+        # A text the search index cannot take ("string is too long for tsvector").
+        logger.warning("The search index refused extracted drafts; they are indexed apart")
+    return _inserted(Claim, columns=columns), False
+
+
+def _inserted(
+    model: type[models.Model],
+    *,
+    columns: Mapping[str, list],
+    computed: Mapping[str, tuple[str, list]] = {},
+    inputs: Mapping[str, tuple[str, list]] = {},
+) -> list[int]:
+    """Insert rows into the table of `model` on PostgreSQL, in one statement sending each
+    column as one array, and return their ids in the order given (as Django's own bulk insert
+    from arrays does). No model instance is made, nor any signal sent.
+
+    `columns` gives each row's value of these fields (by attname), field by field; `computed`
+    the SQL (with its parameters) computing these fields from the row's values, named
+    `given.<name>`; `inputs` more values of each row for that SQL, which are no fields, each
+    with its SQL type. Every other field takes its default, or the time for `auto_now(_add)`.
+    """
+    quote_name = connection.ops.quote_name
+    meta = model._meta
+    now = timezone.now()
+    same = {
+        field.attname: now
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        else field.get_default()
+        for field in meta.concrete_fields
+        if not field.primary_key and field.attname not in {*columns, *computed}
+    }
+    arrays = {
+        name: (meta.get_field(name).db_type(connection).split("(")[0], values)
+        for name, values in columns.items()
+    } | dict(inputs)
+    targets = [meta.get_field(name).column for name in [*columns, *same, *computed]]
+    selected = [
+        *(f"given.{name}" for name in columns),
+        *(["%s"] * len(same)),
+        *(sql for sql, _ in computed.values()),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote_name(meta.db_table)} ({', '.join(map(quote_name, targets))}) "
+            f"SELECT {', '.join(selected)} "
+            f"FROM unnest({', '.join(f'%s::{kind}[]' for kind, _ in arrays.values())}) "
+            f"AS given({', '.join(arrays)}) RETURNING {quote_name(meta.pk.column)}",
+            [
+                *same.values(),
+                *(param for _, params in computed.values() for param in params),
+                *(values for _, values in arrays.values()),
+            ],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -957,15 +1040,32 @@ class _Letters(Func):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def _extracted_appearance(claim_id: int, note: Note, candidate: _Candidate) -> Appearance:
+def _appearances_written(drawn_to: list[tuple[int, Note, _Candidate]]) -> list[int]:
+    """Write an appearance of each sentence in the claim it was drawn to, and return their
+    ids, in the order given."""
+    if connection.vendor == "postgresql":
+        return _inserted(
+            Appearance,
+            columns={
+                "claim_id": [claim_id for claim_id, _, _ in drawn_to],
+                "video_id": [note.video_id for _, note, _ in drawn_to],
+                "start_seconds": [item.sentence.seconds for _, _, item in drawn_to],
+                "quote": [item.sentence.text for _, _, item in drawn_to],
+                "note_id": [note.pk for _, note, _ in drawn_to],
+            },
+        )
     # Ids rather than objects: a related object costs a descriptor and a check on each save.
-    return Appearance(
-        claim_id=claim_id,
-        video_id=note.video_id,
-        start_seconds=candidate.sentence.seconds,
-        quote=candidate.sentence.text,
-        note_id=note.pk,
+    appearances = Appearance.objects.bulk_create(
+        Appearance(
+            claim_id=claim_id,
+            video_id=note.video_id,
+            start_seconds=item.sentence.seconds,
+            quote=item.sentence.text,
+            note_id=note.pk,
+        )
+        for claim_id, note, item in drawn_to
     )
+    return [item.pk for item in appearances]
 
 
 def _history_written(
@@ -1004,13 +1104,18 @@ def _history_written(
             selected.append(Value(None, output_field=models.BigIntegerField()))
     quote = connection.ops.quote_name
     insert = f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) "
-    for start in range(0, len(appearance_ids), _HISTORY_CHUNK):
-        chunk = appearance_ids[start : start + _HISTORY_CHUNK]
-        rows = Appearance._base_manager.filter(pk__in=chunk).order_by("pk")
+    # On PostgreSQL, the ids as one array: as many placeholders would cost more to send.
+    postgresql = connection.vendor == "postgresql"
+    chunk_size = max(len(appearance_ids), 1) if postgresql else _HISTORY_CHUNK
+    for start in range(0, len(appearance_ids), chunk_size):
+        chunk = appearance_ids[start : start + chunk_size]
+        rows = Appearance._base_manager.filter(
+            pk__in=RawSQL("SELECT unnest(%s::bigint[])", [chunk]) if postgresql else chunk
+        ).order_by("pk")
         sql, params = rows.values_list(*selected).query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(insert + sql, params)
 
 
-#: Ids in one INSERT … SELECT of history rows: under SQLite's limit on query parameters.
+#: Ids in one INSERT … SELECT of history rows on SQLite: under its limit on query parameters.
 _HISTORY_CHUNK = 900

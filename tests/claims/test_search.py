@@ -188,6 +188,55 @@ def test_claims_extracted_in_bulk_are_found(committed, tmp_path):
     assert [note.slug for note in found_notes("volunteers")] == ["open_models"]
 
 
+def _extract_from(folder, text: str, committed) -> list[Claim]:
+    (folder / "note.md").write_text("---\ntitle: Open models\nvideoId: oX7OduG1YmI\n---\n\n" + text)
+    with committed():
+        import_vault(
+            [folder],
+            extract=lambda note, parsed: services.claims_extract_from_note(
+                note=note, parsed=parsed
+            ),
+        )
+    return list(Claim.objects.drafts().order_by("pk"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="vectors are PostgreSQL's")
+def test_drafts_are_extracted_with_the_vectors_a_refresh_gives_them(committed, tmp_path):
+    drafts = _extract_from(
+        tmp_path,
+        "Open weights let volunteers audit them [00:42:05]. "
+        "Open weights let volunteers audit them all [00:50:00].\n\n"
+        "Closed labs keep their evaluations private for now [01:02:03].\n",
+        committed,
+    )
+    written = {draft.pk: draft.search_vector for draft in drafts}
+
+    search.search_index_refresh_claims(written)
+
+    refreshed = dict(Claim.objects.filter(pk__in=written).values_list("pk", "search_vector"))
+    assert [len(draft.appearances.all()) for draft in drafts] == [2, 1]
+    assert all(written.values())
+    assert written == refreshed
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="vectors are PostgreSQL's")
+def test_drafts_whose_vectors_are_refused_are_written_and_indexed_after(
+    committed, tmp_path, monkeypatch, caplog
+):
+    # Division by zero stands for a text the index cannot take.
+    monkeypatch.setattr(
+        search, "new_claim_vector_sql", lambda *a, **k: ("to_tsvector((1 / 0)::text)", [])
+    )
+
+    (draft,) = _extract_from(
+        tmp_path, "Open weights let volunteers audit them [00:42:05].\n", committed
+    )
+
+    assert "indexed apart" in caplog.text
+    assert draft.text == "Open weights let volunteers audit them."
+    assert found_claims("volunteers", Claim.objects.drafts()) == [draft]
+
+
 # Safe snippets --------------------------------------------------------------------------------
 
 
