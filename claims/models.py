@@ -56,6 +56,22 @@ class Status(models.TextChoices):
 #: What the public has seen: published now, or retracted after being published.
 WAS_PUBLIC = (Status.PUBLISHED, Status.RETRACTED)
 
+#: The fields editors change through `claims.services`. Status, its reason, the publication
+#: date and the merge pointer are not among them: they move only through the transitions.
+CLAIM_FIELDS = ("text", "topics")
+APPEARANCE_FIELDS = ("claim", "video", "start_seconds", "end_seconds", "speaker", "quote", "note")
+ARGUMENT_FIELDS = (
+    "claim",
+    "stance",
+    "text",
+    "video",
+    "start_seconds",
+    "end_seconds",
+    "source_url",
+    "speaker",
+    "premise",
+)
+
 PREMISE_NOT_ITS_CLAIM = "An argument cannot rest on the claim it argues for or against."
 
 

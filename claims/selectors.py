@@ -49,7 +49,17 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from claims.extraction import LOW_SCORE, words_of
-from claims.models import WAS_PUBLIC, Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.models import (
+    APPEARANCE_FIELDS,
+    ARGUMENT_FIELDS,
+    WAS_PUBLIC,
+    Appearance,
+    Argument,
+    Claim,
+    Speaker,
+    Stance,
+    Status,
+)
 from claims.search import MATCH_START, note_snippet, search_claims, search_notes, snippet_html
 from notes.models import Note, Topic, Video
 from notes.parsing import format_timestamp
@@ -1024,20 +1034,8 @@ def made_in_video(video: Video) -> list[Appearance | Argument]:
 #: version is the entry's own; dates of creation and update are not recorded).
 HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
     "claim": ("text", "status", "retraction_reason", "merged_into", "published_at", "topics"),
-    "appearance": ("claim", "video", "start_seconds", "end_seconds", "speaker", "quote", "note"),
-    "argument": (
-        "claim",
-        "stance",
-        "text",
-        "video",
-        "start_seconds",
-        "end_seconds",
-        "source_url",
-        "speaker",
-        "premise",
-        "status",
-        "retraction_reason",
-    ),
+    "appearance": APPEARANCE_FIELDS,
+    "argument": (*ARGUMENT_FIELDS, "status", "retraction_reason"),
 }
 _HISTORY_OF = {"claim": Claim, "appearance": Appearance, "argument": Argument}
 #: Fields naming a claim: shown only while that claim may be read by id, else as null.

@@ -28,7 +28,17 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from claims import extraction, search
-from claims.models import Appearance, Argument, Claim, Speaker, Stance, Status
+from claims.models import (
+    APPEARANCE_FIELDS,
+    ARGUMENT_FIELDS,
+    CLAIM_FIELDS,
+    Appearance,
+    Argument,
+    Claim,
+    Speaker,
+    Stance,
+    Status,
+)
 from claims.search import search_index_refresh_on_commit
 from notes import revisions
 from notes.models import Note, Video
@@ -67,21 +77,6 @@ class VersionConflict(Exception):
 #: What has a `version`: one more with each change saved through these services.
 VERSIONED = (Claim, Appearance, Argument)
 
-#: The fields editors change. Status, its reason, the publication date and the merge pointer
-#: are not among them: they move only through the transitions.
-CLAIM_FIELDS = ("text", "topics")
-APPEARANCE_FIELDS = ("claim", "video", "start_seconds", "end_seconds", "speaker", "quote", "note")
-ARGUMENT_FIELDS = (
-    "claim",
-    "stance",
-    "text",
-    "video",
-    "start_seconds",
-    "end_seconds",
-    "source_url",
-    "speaker",
-    "premise",
-)
 
 #: Each transition: the one state it starts from, the state it leads to, and its past tense.
 _MOVES: dict[str, tuple[Status, Status, str]] = {

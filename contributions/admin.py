@@ -28,6 +28,7 @@ from claims import selectors as claim_selectors
 from claims.models import Claim
 from contributions import payloads, services
 from contributions.models import Contribution, Kind, ModerationLog, ReasonCode, State
+from notes.admin import ReadOnlyAdminMixin
 from notes.admin_scale import ScaleAdminMixin
 
 #: How many published claims like a proposal its page lists.
@@ -137,7 +138,7 @@ def review(contribution: Contribution) -> Review:
     return found
 
 
-class ModerationLogInline(admin.TabularInline):
+class ModerationLogInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The contribution's moves so far, oldest first."""
 
     model = ModerationLog
@@ -154,18 +155,9 @@ class ModerationLogInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         return is_moderator(request.user)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Contribution)
-class ContributionAdmin(ScaleAdminMixin, admin.ModelAdmin):
+class ContributionAdmin(ReadOnlyAdminMixin, ScaleAdminMixin, admin.ModelAdmin):
     """The queue at scale: counted by estimate past the threshold and never in total, each row
     drawn from the contribution and its author alone (no per-row query), kept in order by
     `contribution_age_idx`."""
@@ -201,15 +193,6 @@ class ContributionAdmin(ScaleAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_moderator(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="proposal")
     def summary(self, contribution: Contribution) -> str:

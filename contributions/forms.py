@@ -39,27 +39,20 @@ def error_messages(error: Exception) -> dict[str, list[str]]:
 
 
 def _text(label: str, *, rows: int = 3, required: bool = False, help_text: str = "") -> forms.Field:
-    attrs = {"rows": rows, "cols": 60}
-    if required:
-        attrs["required"] = True
-    return forms.CharField(
-        label=label,
-        required=False,
-        strip=True,
-        help_text=help_text,
-        widget=forms.Textarea(attrs=attrs),
-    )
+    return _char(label, forms.Textarea, required, help_text, rows=rows, cols=60)
 
 
 def _line(label: str, *, required: bool = False, help_text: str = "", **attrs) -> forms.Field:
+    return _char(label, forms.TextInput, required, help_text, **attrs)
+
+
+def _char(label: str, widget: type[forms.Widget], required: bool, help_text: str, **attrs):
+    """A text field the API's serializer validates: the browser is told it is required, the
+    form is not, so that a missing value is refused in the API's words."""
     if required:
         attrs["required"] = True
     return forms.CharField(
-        label=label,
-        required=False,
-        strip=True,
-        help_text=help_text,
-        widget=forms.TextInput(attrs=attrs),
+        label=label, required=False, strip=True, help_text=help_text, widget=widget(attrs=attrs)
     )
 
 

@@ -532,11 +532,14 @@ def _notify_author(log_id: int) -> None:
         lines.append(f"Reason: {log.get_reason_code_display()}.")
     if log.note:
         lines += ["", "The moderator's note:", log.note]
+    # A mail is read away from the site, so its links name the site too: the page for people,
+    # the API's address for programs.
+    page = settings.SITE_URL + reverse("contributions:detail", args=[contribution.pk])
     if log.new_state == State.CHANGES_REQUESTED:
-        lines += ["", "Edit it (PATCH) to send it back to the queue, or withdraw it."]
-    # A mail is read away from the site, so its link names the site too.
-    details = settings.SITE_URL + reverse("api:contribution-detail", args=[contribution.pk])
-    lines += ["", f"Details: {details}"]
+        edit = settings.SITE_URL + reverse("contributions:edit", args=[contribution.pk])
+        lines += ["", f"Edit it to send it back to the queue, or withdraw it: {edit}"]
+    api = settings.SITE_URL + reverse("api:contribution-detail", args=[contribution.pk])
+    lines += ["", f"Details: {page}", f"In the API: {api}"]
     send_mail(
         settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _SUBJECTS[log.new_state].format(pk=contribution.pk),
         "\n".join(lines),

@@ -21,6 +21,19 @@ from notes.services import note_save
 NO_USER_PAGE = "admin:no_user_page"
 
 
+class ReadOnlyAdminMixin:
+    """For an admin or an inline whose rows nobody adds, changes or deletes by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """Admin with a history page whose "Revert" is recorded as a revert, by its editor, and
     whose list names the editors, linking to their user pages only for who may open them."""
@@ -205,18 +218,9 @@ class NoteAdmin(ScaleAdminMixin, HistoryAdmin):
 
 
 @admin.register(WikiLink)
-class WikiLinkAdmin(admin.ModelAdmin):
+class WikiLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: links are derived from note bodies, so they change with the note."""
 
     list_display = ["note", "target_slug", "label"]
     list_select_related = ["note"]
     search_fields = ["target_slug", "label", "note__title"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

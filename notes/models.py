@@ -123,6 +123,11 @@ class Note(models.Model):
                 name="note_content_hash_is_sha256",
             ),
         ]
+        indexes = [
+            # An import finds each batch's stored notes by the files' paths
+            # (`notes.importer`): without it, each batch would read every note.
+            models.Index(fields=["source_path"], name="note_source_path_idx"),
+        ]
         # `note_search_vector_gin` (GIN on search_vector), serving `claims.search.search_notes`,
         # is made by migration 0002 on PostgreSQL only; see there why it is not declared here.
 

@@ -392,9 +392,25 @@ def test_the_mail_links_the_contribution_at_the_sites_address(
         _move("approve", proposal, contributor=contributor, moderator=moderator)
 
     (mail,) = mailoutbox
-    assert mail.body.splitlines()[-1] == (
-        f"Details: https://claimtrack.example/api/v1/contributions/{proposal.pk}/"
-    )
+    assert mail.body.splitlines()[-2:] == [
+        f"Details: https://claimtrack.example/contributions/{proposal.pk}/",
+        f"In the API: https://claimtrack.example/api/v1/contributions/{proposal.pk}/",
+    ]
+
+
+def test_a_mail_asking_for_changes_links_the_edit_page(
+    proposal, contributor, moderator, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://claimtrack.example"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _move("request_changes", proposal, contributor=contributor, moderator=moderator)
+
+    (mail,) = mailoutbox
+    assert (
+        "Edit it to send it back to the queue, or withdraw it: "
+        f"https://claimtrack.example/contributions/{proposal.pk}/edit/"
+    ) in mail.body.splitlines()
 
 
 @pytest.mark.parametrize(
