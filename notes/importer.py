@@ -10,8 +10,9 @@ history rows and drafts in bulk, in a number of queries that does not grow with 
 at a time, each in its own savepoint, so that the file it refuses costs that file alone and is
 never half written. The content revision moves once per batch, as it ends
 (`revisions.deferred`), so an editor's change waits for its lock at most one commit, not a
-whole import. Memory holds one batch of parsed notes at a time; across the run it keeps only
-a hash of each slug taken so far (`SlugsTaken`), to refuse a second file with one of them.
+whole import. While a batch is written, the next one is parsed in a process of its own: the
+writing mostly waits for the database. Memory holds those two batches; across the run it keeps
+only a hash of each slug taken so far (`SlugsTaken`), to refuse a second file with one of them.
 
 The folders are walked without following symbolic links: a link inside them leads to notes
 found where they are anyway, and one leading out of them, to nothing to find, or round in a
@@ -21,16 +22,19 @@ loop, is reported. Every path reported or stored is the one inside the folders g
 import bisect
 import dataclasses
 import errno
+import functools
 import hashlib
 import itertools
+import multiprocessing
 import os
 import stat
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -439,16 +443,61 @@ def import_notes(
     # moves with each batch.
     in_progress = iter(progress(files))
     size = settings.IMPORT_BATCH_SIZE
-    with _rolled_back() if dry_run else nullcontext():
+
+    def write(batch: list[_Pending | _Refused]) -> None:
+        with transaction.atomic(), revisions.deferred():
+            written = run.import_batch(batch)
+        # The batch is committed now, and its search index refreshed after the commit.
+        if index_check is not None and not dry_run and written:
+            for note_id, message in index_check(written.keys()).items():
+                run.error(written[note_id], 1, message)
+
+    # A long run parses each batch in a process of its own while the batch before it is
+    # written: the writing mostly waits for the database, which works on a core of its own.
+    with (
+        _parser(len(files)) as parser,
+        _rolled_back() if dry_run else nullcontext(),
+    ):
+        waiting = None
         for first in in_progress:
-            batch = [first, *itertools.islice(in_progress, size - 1)]
-            with transaction.atomic(), revisions.deferred():
-                written = run.import_batch(batch)
-            # The batch is committed now, and its search index refreshed after the commit.
-            if index_check is not None and not dry_run and written:
-                for note_id, message in index_check(written.keys()).items():
-                    run.error(written[note_id], 1, message)
+            batch = run.read_batch([first, *itertools.islice(in_progress, size - 1)], parser)
+            if waiting is not None:
+                write(waiting)
+            waiting = batch
+        if waiting is not None:
+            write(waiting)
     return report
+
+
+def _parser(files: int) -> Executor:
+    """Where the files of a run are parsed: for a long run, one process beside this one
+    (forked: it starts at once, and it touches nothing but the bytes it is sent); else here,
+    where a few batches would not pay for a process."""
+    if files >= PARSER_PROCESS_FROM:
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    return _WhenAsked()
+
+
+#: How many files a run has at least to be parsed in a process of its own.
+PARSER_PROCESS_FROM = 200
+
+
+class _WhenAsked(Executor):
+    """Runs each call in this thread when its result is first asked for: a file is then
+    parsed as its batch is written, and a crash while parsing costs that batch alone."""
+
+    def submit(self, fn, /, *args, **kwargs) -> "_Later":
+        return _Later(functools.partial(fn, *args, **kwargs))
+
+
+@dataclass
+class _Later:
+    """A call of `_WhenAsked`, with `Future.result()` to make it."""
+
+    call: Callable
+
+    def result(self):
+        return self.call()
 
 
 def _stored_notes(sources: Iterable[NoteSource]) -> dict[str, tuple[str, str]]:
@@ -516,21 +565,50 @@ class _Run:
     actor: AbstractBaseUser | None
     on_error: Callable[[str], None]
     slugs_taken: SlugsTaken = field(default_factory=SlugsTaken)
-    #: The content hash and slug of each stored note imported from one of the batch's paths.
-    stored: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: The file that took each slug of the batch: of earlier batches, the database knows.
     batch_slugs: dict[str, NoteSource] = field(default_factory=dict)
 
-    def import_batch(self, sources: Sequence[NoteSource]) -> dict[int, NoteSource]:
-        """Import the files of one batch; return the notes written (created, updated or given
-        drafts), by id, with the file each came from.
+    def read_batch(
+        self, sources: Sequence[NoteSource], parser: Executor
+    ) -> "list[_Pending | _Refused]":
+        """Read and hash the files of a batch, and hand those that may have changed to
+        `parser` to parse; `import_batch` takes them in order once they are parsed.
 
-        The files are read and parsed first, then held to the length of their videos (one
-        query for the batch) and reported on in the order they came, then written together.
+        Which files are unchanged is known from one query for the batch. Such a file is not
+        parsed, unless a file before it takes its note's slug meanwhile (`import_batch`).
         """
-        self.stored = _stored_notes(sources)
+        stored = _stored_notes(sources)
+        batch: list[_Pending | _Refused] = []
+        for source in sources:
+            try:
+                data = source.read_bytes(self.limits.file_bytes)
+            except OSError as error:
+                batch.append(_Refused(source, 1, f"cannot read file: {error.strerror or error}"))
+                continue
+            except NoteError as error:
+                batch.append(_Refused(source, error.line, error.message))
+                continue
+            content_hash = hashlib.sha256(data).hexdigest()
+            stored_hash, known_slug = stored.get(str(source), ("", ""))
+            if stored_hash == content_hash and not self.extract:
+                batch.append(_Pending(source, content_hash, data, unchanged_slug=known_slug))
+            else:
+                parsing = None
+                # A parser process that died is done without: the files are parsed here.
+                with suppress(BrokenExecutor):
+                    parsing = parser.submit(_parsed, data, self.limits)
+                batch.append(_Pending(source, content_hash, data, parsing=parsing))
+        return batch
+
+    def import_batch(self, batch: "Sequence[_Pending | _Refused]") -> dict[int, NoteSource]:
+        """Import the files of one batch (`read_batch`); return the notes written (created,
+        updated or given drafts), by id, with the file each came from.
+
+        The files are parsed first, then held to the length of their videos (one query for
+        the batch) and reported on in the order they came, then written together.
+        """
         self.batch_slugs = {}
-        read = [self._read_file(source) for source in sources]
+        read = [self._read_file(item) for item in batch]
         durations = dict(
             Video.objects.filter(
                 youtube_id__in={item.parsed.video_id for item in read if isinstance(item, _Read)},
@@ -553,37 +631,34 @@ class _Run:
         self.report.errors.append(report_line)
         self.on_error(report_line)
 
-    def _read_file(self, source: NoteSource) -> "_Read | tuple[NoteSource, int, str] | None":
+    def _read_file(self, item: "_Pending | _Refused") -> "_Read | _Refused | None":
         """The parsed file; or why it cannot be imported; or None for an unchanged file."""
-        try:
-            data = source.read_bytes(self.limits.file_bytes)
-        except OSError as error:
-            return source, 1, f"cannot read file: {error.strerror or error}"
-        except NoteError as error:
-            return source, error.line, error.message
-        content_hash = hashlib.sha256(data).hexdigest()
-
-        stored_hash, known_slug = self.stored.get(str(source), ("", ""))
-        if stored_hash == content_hash and known_slug not in self.slugs_taken and not self.extract:
-            self._take(known_slug, source)
+        if isinstance(item, _Refused):
+            return item
+        if item.unchanged_slug is not None and item.unchanged_slug not in self.slugs_taken:
+            self._take(item.unchanged_slug, item.source)
             self.report.unchanged += 1
             return None
-
-        try:
-            text = decode_note(data, self.limits)
-            parsed = parse_note(text, self.limits)
-        except NoteError as error:
-            return source, error.line, error.message
-
+        parsed = None
+        if item.parsing is not None:
+            with suppress(BrokenExecutor):
+                parsed = item.parsing.result()
+        # Not parsed yet: a file unchanged but for its slug, which another file took; or one
+        # whose parser process died (killed for its memory, say), or was dead.
+        if parsed is None:
+            parsed = _parsed(item.data, self.limits)
+        if isinstance(parsed, NoteError):
+            return _Refused(item.source, parsed.line, parsed.message)
+        text, parsed = parsed
         if parsed.slug in self.slugs_taken:
-            return (
-                source,
+            return _Refused(
+                item.source,
                 _title_line(text),
                 f"title gives slug '{parsed.slug}', already taken by "
                 f"{self._taker(parsed.slug)} in this run; rename one of the two notes",
             )
-        self._take(parsed.slug, source)
-        return _Read(source, content_hash, text, parsed)
+        self._take(parsed.slug, item.source)
+        return _Read(item.source, item.content_hash, text, parsed)
 
     def _take(self, slug: str, source: NoteSource) -> None:
         self.slugs_taken.add(slug)
@@ -691,6 +766,37 @@ class _Run:
     def _not_imported(self, source: NoteSource, line: int, message: str) -> None:
         self.error(source, line, message)
         self.report.not_imported += 1
+
+
+class _Refused(NamedTuple):
+    """A file that cannot be imported: where, and why."""
+
+    source: NoteSource
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A file of a batch, read and hashed: unchanged if nothing took its note's slug
+    (`unchanged_slug`), or being parsed (`parsing`). Its bytes are kept to parse it here,
+    should that be needed after all."""
+
+    source: NoteSource
+    content_hash: str
+    data: bytes
+    unchanged_slug: str | None = None
+    parsing: "Future[tuple[str, ParsedNote] | NoteError] | _Later | None" = None
+
+
+def _parsed(data: bytes, limits: Limits) -> tuple[str, ParsedNote] | NoteError:
+    """The text and the parse of a file's bytes, or why they cannot be read: run in the
+    parser's process, it touches nothing but its arguments (no database)."""
+    try:
+        text = decode_note(data, limits)
+        return text, parse_note(text, limits)
+    except NoteError as error:
+        return error
 
 
 @dataclass(frozen=True, slots=True)

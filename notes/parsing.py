@@ -205,6 +205,10 @@ class NoteError(Exception):
         self.line = line
         self.message = message
 
+    def __reduce__(self):
+        # Pickled whole, as the importer's parser process sends it back (`notes.importer`).
+        return type(self), (self.line, self.message)
+
 
 def slugify_title(text: str) -> str:
     """The slug of a note title, a wikilink target or a channel name.

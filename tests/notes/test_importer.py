@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services as claims_services
 from claims.models import Appearance, Claim, Status
-from notes import revisions
+from notes import importer, revisions
 from notes.importer import SlugsTaken
 from notes.models import Channel, ContentRevision, Note, Topic, Video, WikiLink
 
@@ -740,6 +740,80 @@ def test_a_crash_loses_at_most_one_batch_and_a_rerun_resumes_without_parsing_twi
     assert Note.objects.count() == 5
 
 
+# A long run: each batch parsed in a process while the one before is written ---------------
+
+
+def _parsed_noting_the_process(data, limits):
+    """`importer._parsed`, noting the process it ran in (set in its place by a test: the
+    parser process, forked after, finds it there)."""
+    with open(os.environ["PARSED_IN"], "a") as pids:
+        pids.write(f"{os.getpid()}\n")
+    return _PARSED(data, limits)
+
+
+def _parsed_only_here(data, limits):
+    """`importer._parsed` in the test's process; the parser process dies on its first file."""
+    if os.getpid() != int(os.environ["IMPORTING_PID"]):
+        os._exit(1)
+    return _PARSED(data, limits)
+
+
+_PARSED = importer._parsed
+
+
+@pytest.fixture
+def long_run(monkeypatch, settings, tmp_path):
+    """Every run is a long one, parsed in a process of its own, in batches of two files: a
+    vault of good notes, a file without front matter and a second file with a slug."""
+    monkeypatch.setattr(importer, "PARSER_PROCESS_FROM", 0)
+    settings.IMPORT_BATCH_SIZE = 2
+    vault = tmp_path / "vault"
+    good = [
+        write(vault, f"{number}.md", good_note(f"Note {number}", video_id=f"video{number:06d}"))
+        for number in range(4)
+    ]
+    broken = write(vault, "4_broken.md", "Just some text [00:01:00].\n")
+    twin = write(vault, "5_twin.md", good_note("Note 0!", video_id="abcdefghijk"))
+    return vault, good, broken, twin
+
+
+def test_a_long_run_is_parsed_in_a_process_and_reported_as_any_run(long_run, monkeypatch, tmp_path):
+    vault, good, broken, twin = long_run
+    parsed_in = tmp_path / "pids"
+    monkeypatch.setenv("PARSED_IN", str(parsed_in))
+    monkeypatch.setattr(importer, "_parsed", _parsed_noting_the_process)
+
+    status, errors, summary = run_import(vault)
+    again = run_import(vault)
+
+    assert status == 1
+    assert [error.split(": ", 1)[0] for error in errors] == [f"{broken}:1", f"{twin}:2"]
+    assert "front matter" in errors[0]
+    assert errors[1].endswith(
+        f"already taken by {good[0]} in this run; rename one of the two notes"
+    )
+    assert summary == "6 files: 4 created, 0 updated, 0 unchanged, 2 errors (2 not imported)"
+    assert sorted(Note.objects.values_list("source_path", flat=True)) == list(map(str, good))
+    # Parsed in another process, each file once; unchanged files are not parsed again.
+    pids = parsed_in.read_text().split()
+    assert len(pids) == 6 + 2
+    assert str(os.getpid()) not in pids
+    assert again[2] == "6 files: 0 created, 0 updated, 4 unchanged, 2 errors (2 not imported)"
+
+
+def test_a_parser_process_that_dies_leaves_the_parsing_to_the_importer(long_run, monkeypatch):
+    vault, good, broken, twin = long_run
+    monkeypatch.setenv("IMPORTING_PID", str(os.getpid()))
+    monkeypatch.setattr(importer, "_parsed", _parsed_only_here)
+
+    status, errors, summary = run_import(vault)
+
+    assert status == 1
+    assert [error.split(": ", 1)[0] for error in errors] == [f"{broken}:1", f"{twin}:2"]
+    assert summary == "6 files: 4 created, 0 updated, 0 unchanged, 2 errors (2 not imported)"
+    assert sorted(Note.objects.values_list("source_path", flat=True)) == list(map(str, good))
+
+
 def test_a_rerun_reparses_unchanged_files_when_extracting_claims(tmp_path, monkeypatch):
     from notes import importer
 
@@ -758,7 +832,12 @@ def test_a_rerun_reparses_unchanged_files_when_extracting_claims(tmp_path, monke
     assert calls == [1]
 
 
-def test_an_unchanged_file_after_another_took_its_slug_is_still_a_duplicate(tmp_path):
+@pytest.mark.parametrize("batch_size", [50, 1], ids=["one batch", "two batches"])
+def test_an_unchanged_file_after_another_took_its_slug_is_still_a_duplicate(
+    tmp_path, settings, batch_size
+):
+    # With two batches, the second is read while the first is written.
+    settings.IMPORT_BATCH_SIZE = batch_size
     second = write(tmp_path, "b.md", good_note("Same title"))
     run_import(second)
     first = write(tmp_path, "a.md", good_note("Same title", video_id="abcdefghijk"))
