@@ -7,13 +7,15 @@ Run by `scale_bench.py`. `import` runs `manage.py import_notes` in this process 
 `--extract-claims` if asked), counts the SQL statements it sends and reads this process's
 peak memory; `parse` reads, decodes and parses each file with `notes.parsing`, as the importer
 does before writing anything. The clock starts after Django is set up and stops when the last
-file is done. Prints one line of JSON.
+file is done. Prints one line of JSON, with the peak memory of this process and of the
+parser process a long import forks.
 """
 
 import argparse
 import io
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -74,6 +76,8 @@ def _import(paths: list[Path], extract_claims: bool) -> dict:
     return {
         "seconds": seconds,
         "peak_mb": _peak_mb(),
+        # The parser process of a long import (`notes.importer`), once it has ended.
+        "parser_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "queries": queries,
         "status": status,
         "summary": out.getvalue().strip().splitlines()[-1:],
