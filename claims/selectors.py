@@ -176,8 +176,8 @@ class CompiledPages:
 
     Compiling the list's query cost a cold page more than half a millisecond, each time to the
     same SQL but for the position. A shape is the ordering, the lookups of the position and the
-    slice; the position goes in as a parameter. The rows are read as `QuerySet.raw` reads them:
-    claims with their four columns, and the annotations as attributes.
+    slice; the position goes in as a parameter. The claims are built as Django's model
+    iterable builds them: their four columns, and the annotations as attributes.
     """
 
     model = Claim

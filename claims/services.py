@@ -840,8 +840,8 @@ def _drafts_written(groups: list[list["_Candidate"]]) -> tuple[list[int], bool]:
     texts = [group[0].sentence.text for group in groups]
     known = _known_texts({group[0].key for group in groups})
     scores = [
-        extraction.claim_likeness(group[0].sentence.text, known=known, words=group[0].words)
-        for group in groups
+        extraction.claim_likeness(text, known=known, words=group[0].words)
+        for text, group in zip(texts, groups, strict=True)
     ]
     if connection.vendor != "postgresql":
         claims = Claim.objects.bulk_create(

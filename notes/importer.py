@@ -10,9 +10,10 @@ history rows and drafts in bulk, in a number of queries that does not grow with 
 at a time, each in its own savepoint, so that the file it refuses costs that file alone and is
 never half written. The content revision moves once per batch, as it ends
 (`revisions.deferred`), so an editor's change waits for its lock at most one commit, not a
-whole import. While a batch is written, the next one is parsed in a process of its own: the
-writing mostly waits for the database. Memory holds those two batches; across the run it keeps
-only a hash of each slug taken so far (`SlugsTaken`), to refuse a second file with one of them.
+whole import. In a long run, while a batch is written, the next one is parsed in a process of
+its own: the writing mostly waits for the database. Memory holds two batches; across the run it
+keeps only a hash of each slug taken so far (`SlugsTaken`), to refuse a second file with one of
+them.
 
 The folders are walked without following symbolic links: a link inside them leads to notes
 found where they are anyway, and one leading out of them, to nothing to find, or round in a

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from claims import linked_data, page_links, selectors
@@ -26,6 +26,7 @@ from config.api import (
     PublicReadViewSet,
     StrictOrderingFilter,
 )
+from config.renderers import JSONRenderer
 from notes.models import YOUTUBE_ID_PATTERN, Channel, Note, Topic
 from notes.rendering import render_note_html
 from notes.selectors import resolve_link_targets
